@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class AccountsConfig(AppConfig):
+    name = "accounts"
+    verbose_name = "Accounts"
+
+    def ready(self):
+        from accounts import roles
+
+        # New models add permissions after the first migration; keep the groups current.
+        post_migrate.connect(roles.sync_after_migrate, dispatch_uid="accounts.sync_roles")

@@ -1,0 +1,49 @@
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+
+
+class SignupForm(forms.Form):
+    """Extra fields on allauth's sign-up form: the member's name."""
+
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+
+    field_order = ["first_name", "last_name", "email", "password1", "password2"]
+
+    def signup(self, request, user):
+        user.first_name = self.cleaned_data["first_name"]
+        user.last_name = self.cleaned_data["last_name"]
+        user.language = getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE)
+        user.save(update_fields=["first_name", "last_name", "language"])
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["first_name", "last_name", "birthday", "phone", "language", "marketing_consent"]
+        widgets = {"birthday": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        help_texts = {
+            "birthday": _("Optional. We add a birthday bonus to your card."),
+            "phone": _("Optional. Staff can find your card by it."),
+        }
+
+    def clean_birthday(self):
+        birthday = self.cleaned_data["birthday"]
+        if birthday is None:
+            return None
+        if birthday > timezone.localdate():
+            raise forms.ValidationError(_("Your birthday cannot be in the future."))
+        if birthday.year < 1900:
+            raise forms.ValidationError(_("Please enter a birthday after 1900."))
+        return birthday
+
+    def clean_phone(self):
+        phone = self.cleaned_data["phone"].strip()
+        allowed = set("0123456789+ -()")
+        if phone and (set(phone) - allowed or sum(c.isdigit() for c in phone) < 5):
+            raise forms.ValidationError(_("Enter a phone number using digits, spaces and +."))
+        return phone

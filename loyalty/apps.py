@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
+
+
+class LoyaltyConfig(AppConfig):
+    default = True
+    name = "loyalty"
+    verbose_name = "Loyalty program"
+
+
+class SukiAdminConfig(admin_apps.AdminConfig):
+    default = False
+    default_site = "loyalty.admin_site.SukiAdminSite"

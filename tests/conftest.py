@@ -1,0 +1,61 @@
+import pytest
+from django.contrib.auth.models import Group
+from django.core.cache import cache
+
+from accounts.roles import OWNER, STAFF
+from tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    # Rate limits live in the cache; one test's attempts must not count in the next.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def owner(db):
+    user = UserFactory(email="owner@example.com", first_name="Olivia", is_staff=True)
+    user.groups.add(Group.objects.get(name=OWNER))
+    return user
+
+
+@pytest.fixture
+def staff(db):
+    user = UserFactory(email="staff@example.com", first_name="Sami", is_staff=True)
+    user.groups.add(Group.objects.get(name=STAFF))
+    return user
+
+
+@pytest.fixture
+def member(db):
+    return UserFactory(email="member@example.com", first_name="Maria", last_name="Reyes")
+
+
+@pytest.fixture
+def outsider(db):
+    return UserFactory(email="outsider@example.com", first_name="Otto", last_name="Outsider")
+
+
+@pytest.fixture
+def member_client(client, member):
+    client.force_login(member)
+    return client
+
+
+@pytest.fixture
+def staff_client(client, staff):
+    client.force_login(staff)
+    return client
+
+
+@pytest.fixture
+def owner_client(client, owner):
+    client.force_login(owner)
+    return client
+
+
+def pytest_collection_modifyitems(items):
+    # Browser journeys run last: they are the slowest and they flush the database.
+    items.sort(key=lambda item: "/e2e/" in str(item.fspath))
