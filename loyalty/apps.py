@@ -7,6 +7,9 @@ class LoyaltyConfig(AppConfig):
     name = "loyalty"
     verbose_name = "Loyalty program"
 
+    def ready(self):
+        from loyalty import signals  # noqa: F401 - connects the receivers
+
 
 class SukiAdminConfig(admin_apps.AdminConfig):
     default = False

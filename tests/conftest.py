@@ -14,6 +14,52 @@ def fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def ledger_adds_up(request):
+    """After every test that touched the database, every card's balance equals its ledger."""
+    uses_db = [name for name in ["transactional_db", "db"] if name in request.fixturenames]
+    marker = request.node.get_closest_marker("django_db")
+    if marker and not uses_db:
+        uses_db = ["transactional_db" if marker.kwargs.get("transaction") else "db"]
+    if uses_db:
+        # Set the database up inside this fixture so it is still there at the check.
+        request.getfixturevalue(uses_db[0])
+    yield
+    if uses_db and not request.node.get_closest_marker("ledger_broken_on_purpose"):
+        from loyalty.selectors import ledger_mismatches
+
+        broken = [(card.number, card.balance, card.ledger_total) for card in ledger_mismatches()]
+        assert broken == [], "ledger does not add up"
+
+
+@pytest.fixture
+def program(db):
+    from loyalty.models import Program
+
+    return Program.current()
+
+
+@pytest.fixture
+def tiers(db):
+    from tests.factories import make_tiers
+
+    return make_tiers()
+
+
+@pytest.fixture
+def card(member, tiers):
+    from tests.factories import make_card
+
+    return make_card(member)
+
+
+@pytest.fixture
+def outsider_card(outsider, tiers):
+    from tests.factories import make_card
+
+    return make_card(outsider)
+
+
 @pytest.fixture
 def owner(db):
     user = UserFactory(email="owner@example.com", first_name="Olivia", is_staff=True)

@@ -22,3 +22,29 @@ class UserFactory(factory.django.DjangoModelFactory):
             EmailAddress.objects.create(user=self, email=self.email, verified=True, primary=True)
         if create:
             self.save()
+
+
+class TierFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "loyalty.Tier"
+        django_get_or_create = ["name"]
+
+    name = "Bronze"
+    threshold = 0
+    multiplier = "1.00"
+
+
+def make_tiers():
+    """Bronze 0 (1×), Silver 500 (1.25×), Gold 1500 (1.5×)."""
+    return (
+        TierFactory(name="Bronze", threshold=0, multiplier="1.00"),
+        TierFactory(name="Silver", threshold=500, multiplier="1.25"),
+        TierFactory(name="Gold", threshold=1500, multiplier="1.50"),
+    )
+
+
+def make_card(user=None, **kwargs):
+    """A card issued through the service, so its sign-up bonus is in the ledger."""
+    from loyalty import services
+
+    return services.issue_card(user=user, **kwargs)

@@ -1,0 +1,68 @@
+"""Broken rules of the loyalty program. Views turn `str(error)` into a message."""
+
+from django.utils.translation import gettext_lazy as _
+
+
+class LoyaltyError(Exception):
+    message = _("That cannot be done.")
+
+    def __init__(self, message=None):
+        super().__init__(message or self.message)
+
+
+class InvalidCardNumber(LoyaltyError):
+    message = _("That card number is not valid; a digit may be mistyped. Please check it.")
+
+
+class CardNotFound(LoyaltyError):
+    message = _("No card has that number.")
+
+
+class CardNotActive(LoyaltyError):
+    message = _("This card is blocked and cannot be used.")
+
+
+class InvalidAmount(LoyaltyError):
+    message = _("Enter an amount greater than zero.")
+
+
+class MissingReference(LoyaltyError):
+    message = _("Enter the receipt number.")
+
+
+class NotReversible(LoyaltyError):
+    message = _("Only a purchase can be reversed.")
+
+
+class AlreadyReversed(LoyaltyError):
+    message = _("This purchase has already been reversed.")
+
+
+class MissingReason(LoyaltyError):
+    message = _("Give a reason.")
+
+
+class NotAllowed(LoyaltyError):
+    message = _("Only an owner may do this.")
+
+
+class InsufficientPoints(LoyaltyError):
+    message = _("There are not enough points on this card.")
+
+
+class InvalidPoints(LoyaltyError):
+    message = _("Enter a whole number of points other than zero.")
+
+
+class ClaimFailed(LoyaltyError):
+    message = _("That card number and PIN do not match a card that can be claimed.")
+
+
+class ClaimLocked(LoyaltyError):
+    message = _(
+        "This card is locked after too many wrong PINs. Please ask at the counter to claim it."
+    )
+
+
+class AlreadyClaimed(LoyaltyError):
+    message = _("This card already belongs to a member and cannot be claimed again.")

@@ -1,0 +1,418 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from loyalty.cardnumbers import format_number
+
+POSITIVE = [MinValueValidator(0)]
+
+
+class Program(models.Model):
+    """The rules of the loyalty program: one row, edited by the owner."""
+
+    name = models.CharField(_("program name"), max_length=100, default="Suki")
+    points_per_unit = models.DecimalField(
+        _("points per currency unit"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("1.00"),
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text=_("Points earned for each 1.00 spent, before tier and bonus-day multipliers."),
+    )
+    point_value = models.DecimalField(
+        _("value of one point"),
+        max_digits=8,
+        decimal_places=4,
+        default=Decimal("0.0500"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("In the program currency; used for pay-with-points and the liability figure."),
+    )
+    purchase_ceiling = models.DecimalField(
+        _("largest purchase amount"),
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("1000.00"),
+        validators=[MinValueValidator(Decimal("1"))],
+        help_text=_("Amounts at or above this are refused at the counter as likely typos."),
+    )
+    tier_window_months = models.PositiveSmallIntegerField(
+        _("tier qualifying window (months)"),
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+    )
+    expiry_months = models.PositiveSmallIntegerField(
+        _("points expire after months without activity"),
+        default=12,
+        help_text=_("0 means points never expire."),
+    )
+    expiry_warning_days = models.PositiveSmallIntegerField(
+        _("warn this many days before expiry"), default=30
+    )
+    signup_bonus = models.PositiveIntegerField(_("sign-up bonus"), default=50)
+    first_purchase_bonus = models.PositiveIntegerField(_("first purchase bonus"), default=25)
+    birthday_bonus = models.PositiveIntegerField(_("birthday bonus"), default=100)
+    survey_bonus = models.PositiveIntegerField(_("completed survey bonus"), default=20)
+    testimonial_bonus = models.PositiveIntegerField(_("approved testimonial bonus"), default=30)
+    referral_bonus = models.PositiveIntegerField(_("referral bonus (each friend)"), default=100)
+    goodwill_default = models.PositiveIntegerField(_("default goodwill points"), default=50)
+    pay_with_points_step = models.PositiveIntegerField(
+        _("pay-with-points step"),
+        default=100,
+        validators=[MinValueValidator(1)],
+        help_text=_("Points are spent as money off in multiples of this."),
+    )
+
+    class Meta:
+        verbose_name = _("program")
+        verbose_name_plural = _("program")
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="program_single_row")]
+
+    def __str__(self):
+        return self.name
+
+    @classmethod
+    def current(cls):
+        program, _created = cls.objects.get_or_create(pk=1)
+        return program
+
+
+class Tier(models.Model):
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    threshold = models.PositiveIntegerField(
+        _("qualifying points"),
+        unique=True,
+        help_text=_("Points earned within the qualifying window needed to reach this tier."),
+    )
+    multiplier = models.DecimalField(
+        _("earn multiplier"),
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("1.00"),
+        validators=[MinValueValidator(Decimal("1.00")), MaxValueValidator(Decimal("10"))],
+    )
+    benefits = models.TextField(_("benefits"), blank=True)
+    colour = models.CharField(
+        _("colour"),
+        max_length=7,
+        default="#7a3b12",
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #a1b2c3."))],
+    )
+
+    class Meta:
+        ordering = ["threshold"]
+        verbose_name = _("tier")
+        verbose_name_plural = _("tiers")
+
+    def __str__(self):
+        return self.name
+
+
+class CardStatus(models.TextChoices):
+    ACTIVE = "active", _("active")
+    BLOCKED = "blocked", _("blocked")
+    REPLACED = "replaced", _("replaced")
+
+
+class Card(models.Model):
+    """A membership card: the account its points live on.
+
+    `balance` is a cached sum of the card's ledger, written only by `loyalty.services`.
+    A lost card keeps this row (balance, tier, history) and gets a new number; the old
+    number is kept in `RetiredCardNumber` so the counter can refuse it by name.
+    """
+
+    number = models.CharField(_("card number"), max_length=12, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("member"),
+        related_name="cards",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=CardStatus.choices, default=CardStatus.ACTIVE
+    )
+    is_physical = models.BooleanField(_("printed card"), default=False)
+    holder_name = models.CharField(_("name on enrolment"), max_length=150, blank=True)
+    holder_email = models.EmailField(_("e-mail on enrolment"), blank=True)
+    claim_pin = models.CharField(_("claim PIN"), max_length=6, blank=True)
+    failed_claims = models.PositiveSmallIntegerField(_("failed claim attempts"), default=0)
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    balance = models.IntegerField(_("balance"), default=0)
+    tier = models.ForeignKey(
+        Tier, verbose_name=_("tier"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    replaced_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("issued"), auto_now_add=True)
+    last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("issued by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("card")
+        verbose_name_plural = _("cards")
+        permissions = [
+            ("use_counter", _("Can serve members at the counter")),
+            ("adjust_points", _("Can make manual point adjustments")),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(status="active") & Q(user__isnull=False),
+                name="one_active_card_per_member",
+            ),
+            models.CheckConstraint(
+                condition=Q(number__regex=r"^[0-9]{12}$"), name="card_number_12_digits"
+            ),
+        ]
+        indexes = [models.Index(fields=["holder_name"]), models.Index(fields=["holder_email"])]
+
+    def __str__(self):
+        return self.formatted_number
+
+    @property
+    def formatted_number(self):
+        return format_number(self.number)
+
+    @property
+    def holder(self):
+        if self.user_id:
+            return self.user.get_full_name() or self.user.email
+        return self.holder_name or self.holder_email
+
+    @property
+    def is_claimed(self):
+        return self.user_id is not None
+
+
+class RetiredCardNumber(models.Model):
+    """A number that once belonged to a card: refused at the counter with the reason."""
+
+    number = models.CharField(_("card number"), max_length=12, unique=True)
+    card = models.ForeignKey(
+        Card, verbose_name=_("card"), related_name="retired_numbers", on_delete=models.PROTECT
+    )
+    reason = models.CharField(_("reason"), max_length=200)
+    retired_at = models.DateTimeField(_("retired"), auto_now_add=True)
+    retired_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("retired card number")
+        verbose_name_plural = _("retired card numbers")
+
+    def __str__(self):
+        return format_number(self.number)
+
+
+class Kind(models.TextChoices):
+    PURCHASE = "purchase", _("Purchase")
+    PURCHASE_REVERSAL = "purchase_reversal", _("Purchase reversed")
+    REDEMPTION = "redemption", _("Reward")
+    REDEMPTION_REFUND = "redemption_refund", _("Reward refunded")
+    SIGNUP_BONUS = "signup_bonus", _("Welcome bonus")
+    FIRST_PURCHASE_BONUS = "first_purchase_bonus", _("First purchase bonus")
+    BIRTHDAY_BONUS = "birthday_bonus", _("Birthday bonus")
+    SURVEY_BONUS = "survey_bonus", _("Survey bonus")
+    TESTIMONIAL_BONUS = "testimonial_bonus", _("Testimonial bonus")
+    REFERRAL_BONUS = "referral_bonus", _("Referral bonus")
+    BONUS_DAY = "bonus_day", _("Bonus day")
+    GOODWILL = "goodwill", _("Goodwill")
+    ADJUSTMENT = "adjustment", _("Adjustment")
+    EXPIRY = "expiry", _("Points expired")
+    TRANSFER = "transfer", _("Moved between cards")
+
+
+BONUS_KINDS = {
+    Kind.SIGNUP_BONUS,
+    Kind.FIRST_PURCHASE_BONUS,
+    Kind.BIRTHDAY_BONUS,
+    Kind.SURVEY_BONUS,
+    Kind.TESTIMONIAL_BONUS,
+    Kind.REFERRAL_BONUS,
+    Kind.BONUS_DAY,
+    Kind.GOODWILL,
+}
+# What counts towards a tier: points earned, never points spent, refunded or moved.
+EARNING_KINDS = {Kind.PURCHASE, Kind.PURCHASE_REVERSAL, *BONUS_KINDS}
+
+
+class PointTransaction(models.Model):
+    """One line of the points ledger. Append-only: written by `loyalty.services`, never edited."""
+
+    card = models.ForeignKey(
+        Card, verbose_name=_("card"), related_name="transactions", on_delete=models.PROTECT
+    )
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
+    points = models.IntegerField(_("points"))
+    balance_after = models.IntegerField(_("balance after"))
+    amount = models.DecimalField(
+        _("amount"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    reference = models.CharField(_("receipt number"), max_length=64, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    store = models.CharField(_("where"), max_length=100, blank=True)
+    tier_name = models.CharField(_("tier"), max_length=50, blank=True)
+    tier_multiplier = models.DecimalField(max_digits=4, decimal_places=2, null=True, blank=True)
+    bonus_multiplier = models.DecimalField(max_digits=4, decimal_places=2, null=True, blank=True)
+    bonus_points = models.PositiveIntegerField(default=0)
+    bonus_day_name = models.CharField(max_length=100, blank=True)
+    reversal_of = models.OneToOneField(
+        "self",
+        verbose_name=_("reverses"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reversal",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    source_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    source_id = models.PositiveBigIntegerField(null=True, blank=True)
+    source = GenericForeignKey("source_type", "source_id")
+
+    class Meta:
+        verbose_name = _("points transaction")
+        verbose_name_plural = _("points ledger")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["card", "reference"],
+                condition=Q(kind="purchase") & ~Q(reference=""),
+                name="one_purchase_per_receipt_per_card",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="purchase") | (Q(amount__gt=0) & Q(points__gte=0)),
+                name="purchase_has_positive_amount",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["card", "-created_at", "-id"]),
+            models.Index(fields=["source_type", "source_id"]),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.points:+d}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Ledger lines are never changed; record a new line instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Ledger lines are never deleted.")
+
+
+class BonusDay(models.Model):
+    """Extra points on chosen days: a multiplier, a flat bonus per purchase, or both."""
+
+    WEEKDAYS = [
+        (0, _("Monday")),
+        (1, _("Tuesday")),
+        (2, _("Wednesday")),
+        (3, _("Thursday")),
+        (4, _("Friday")),
+        (5, _("Saturday")),
+        (6, _("Sunday")),
+    ]
+
+    name = models.CharField(_("name"), max_length=100)
+    message = models.CharField(
+        _("message to members"),
+        max_length=200,
+        blank=True,
+        help_text=_('Shown on the member page, e.g. "Double points this Saturday".'),
+    )
+    starts_on = models.DateField(_("first day"))
+    ends_on = models.DateField(_("last day"))
+    weekdays = models.JSONField(
+        _("weekdays"),
+        default=list,
+        blank=True,
+        help_text=_("Leave empty for every day in the range."),
+    )
+    multiplier = models.DecimalField(
+        _("points multiplier"),
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("1.00"),
+        validators=[MinValueValidator(Decimal("1.00")), MaxValueValidator(Decimal("10"))],
+    )
+    flat_bonus = models.PositiveIntegerField(_("flat bonus per purchase"), default=0)
+    minimum_tier = models.ForeignKey(
+        Tier,
+        verbose_name=_("minimum tier"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["starts_on", "name"]
+        verbose_name = _("bonus day")
+        verbose_name_plural = _("bonus days")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="bonus_day_range"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def applies_on(self, day):
+        return (
+            self.is_active
+            and self.starts_on <= day <= self.ends_on
+            and (not self.weekdays or day.weekday() in self.weekdays)
+        )
+
+    def weekday_names(self):
+        names = dict(self.WEEKDAYS)
+        return [names[day] for day in self.weekdays]
+
+
+class TierChange(models.Model):
+    card = models.ForeignKey(Card, related_name="tier_changes", on_delete=models.PROTECT)
+    from_tier = models.ForeignKey(
+        Tier, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    to_tier = models.ForeignKey(
+        Tier, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("tier change")
+        verbose_name_plural = _("tier changes")
+
+    def __str__(self):
+        return f"{self.from_tier or '–'} → {self.to_tier or '–'}"

@@ -1,0 +1,190 @@
+"""Read-only questions about cards and points. Nothing here writes."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from loyalty import cardnumbers
+from loyalty.dates import shift_months
+from loyalty.exceptions import CardNotActive, CardNotFound, InvalidCardNumber
+from loyalty.models import (
+    EARNING_KINDS,
+    BonusDay,
+    Card,
+    CardStatus,
+    Kind,
+    PointTransaction,
+    Program,
+    RetiredCardNumber,
+    Tier,
+)
+
+
+def member_card(user) -> Card | None:
+    return (
+        Card.objects.filter(user=user, status__in=[CardStatus.ACTIVE, CardStatus.BLOCKED])
+        .select_related("tier")
+        .order_by("status", "-pk")
+        .first()
+    )
+
+
+def card_history(user) -> QuerySet[PointTransaction]:
+    """Every ledger line of every card the member has held, newest first."""
+    return PointTransaction.objects.filter(card__user=user).select_related("card")
+
+
+def card_by_number(text: str) -> Card:
+    """The card a scanner or a person typed. Raises a domain error saying what is wrong."""
+    number = cardnumbers.normalise(text)
+    if not cardnumbers.is_valid(number):
+        raise InvalidCardNumber
+    card = Card.objects.select_related("tier", "user").filter(number=number).first()
+    if card is not None:
+        if card.status == CardStatus.REPLACED:
+            raise CardNotActive(_replaced_message(card))
+        return card
+    retired = RetiredCardNumber.objects.select_related("card").filter(number=number).first()
+    if retired is not None:
+        raise CardNotActive(_retired_message(retired.retired_at, retired.card.formatted_number))
+    raise CardNotFound
+
+
+def _retired_message(when, new_number):
+    return _(
+        "This card number was replaced on %(date)s and no longer works. "
+        "The member's card is now %(number)s."
+    ) % {"date": date_format(timezone.localtime(when), "SHORT_DATE_FORMAT"), "number": new_number}
+
+
+def _replaced_message(card):
+    if card.replaced_by_id:
+        return _(
+            "This card was replaced and no longer works. The member's card is now %(number)s."
+        ) % {"number": card.replaced_by.formatted_number}
+    return _("This card was replaced and no longer works.")
+
+
+def search_cards(text: str, *, limit: int = 20) -> list[Card]:
+    """Cards whose holder matches a name, e-mail or phone typed at the counter."""
+    words = text.split()
+    if not words or len(text.strip()) < 2:
+        return []
+    condition = Q()
+    for word in words:
+        condition &= (
+            Q(user__first_name__icontains=word)
+            | Q(user__last_name__icontains=word)
+            | Q(user__email__icontains=word)
+            | Q(user__phone__icontains=word)
+            | Q(holder_name__icontains=word)
+            | Q(holder_email__icontains=word)
+        )
+    return list(
+        Card.objects.filter(condition)
+        .exclude(status=CardStatus.REPLACED)
+        .select_related("user", "tier")
+        .order_by("user__first_name", "holder_name", "pk")[:limit]
+    )
+
+
+def active_bonus_days(tier: Tier | None, today: datetime.date, *, days_ahead: int = 14):
+    """Bonus days running today or in the next two weeks that this tier can use."""
+    horizon = today + datetime.timedelta(days=days_ahead)
+    found = []
+    for bonus_day in BonusDay.objects.filter(
+        is_active=True, starts_on__lte=horizon, ends_on__gte=today
+    ).select_related("minimum_tier"):
+        if bonus_day.minimum_tier and (
+            tier is None or tier.threshold < bonus_day.minimum_tier.threshold
+        ):
+            continue
+        next_day = next(
+            (
+                today + datetime.timedelta(days=offset)
+                for offset in range(days_ahead + 1)
+                if bonus_day.applies_on(today + datetime.timedelta(days=offset))
+            ),
+            None,
+        )
+        if next_day is not None:
+            found.append((next_day, bonus_day))
+    return [bonus_day for _day, bonus_day in sorted(found, key=lambda pair: pair[0])]
+
+
+@dataclass
+class TierProgress:
+    tier: Tier | None
+    next_tier: Tier | None
+    earned: int
+    points_to_next: int
+    percent: int
+
+
+def tier_progress(card: Card, program: Program, tiers: list[Tier]) -> TierProgress:
+    since = shift_months(timezone.now(), -program.tier_window_months)
+    earned = (
+        PointTransaction.objects.filter(
+            card__user=card.user_id, kind__in=EARNING_KINDS, created_at__gte=since
+        ).aggregate(total=Sum("points"))["total"]
+        if card.user_id
+        else PointTransaction.objects.filter(
+            card=card, kind__in=EARNING_KINDS, created_at__gte=since
+        ).aggregate(total=Sum("points"))["total"]
+    ) or 0
+    current = card.tier
+    higher = [t for t in tiers if current is None or t.threshold > current.threshold]
+    next_tier = higher[0] if higher else None
+    if next_tier is None:
+        return TierProgress(current, None, earned, 0, 100)
+    floor = current.threshold if current else 0
+    span = max(next_tier.threshold - floor, 1)
+    percent = max(0, min(100, int((earned - floor) * 100 / span)))
+    return TierProgress(current, next_tier, earned, max(next_tier.threshold - earned, 0), percent)
+
+
+def expiry_date(card: Card, program: Program) -> datetime.date | None:
+    """When the balance expires if nothing happens on the card before then."""
+    if not program.expiry_months or card.balance <= 0 or card.last_activity_at is None:
+        return None
+    return shift_months(timezone.localtime(card.last_activity_at), program.expiry_months).date()
+
+
+def reversible(lines) -> set[int]:
+    """Ids of the purchases among these lines that have not been reversed yet."""
+    ids = [line.pk for line in lines if line.kind == Kind.PURCHASE]
+    reversed_ids = set(
+        PointTransaction.objects.filter(reversal_of__in=ids).values_list("reversal_of", flat=True)
+    )
+    return set(ids) - reversed_ids
+
+
+def ledger_mismatches() -> QuerySet[Card]:
+    """Cards whose cached balance differs from the sum of their ledger lines."""
+    totals = (
+        PointTransaction.objects.filter(card=OuterRef("pk"))
+        .values("card")
+        .annotate(total=Sum("points"))
+        .values("total")
+    )
+    # Append-only: the line with the highest id is the last one written.
+    last_balance = PointTransaction.objects.filter(card=OuterRef("pk")).order_by("-id")
+    return (
+        Card.objects.annotate(
+            ledger_total=Coalesce(Subquery(totals, output_field=IntegerField()), Value(0)),
+            last_balance_after=Subquery(last_balance.values("balance_after")[:1]),
+            has_lines=Exists(PointTransaction.objects.filter(card=OuterRef("pk"))),
+        )
+        .filter(
+            ~Q(balance=F("ledger_total"))
+            | (Q(has_lines=True) & ~Q(balance=F("last_balance_after")))
+        )
+        .order_by("pk")
+    )

@@ -1,0 +1,448 @@
+"""The only writers of points, balances, tiers and card status.
+
+Every function here runs in one `transaction.atomic()` block and locks the card rows it
+decides on (`select_for_update`, in primary-key order) before reading their balance, so two
+tills, two browser tabs or two machines can never interleave a change. Each ledger line
+carries the balance after it; `Card.balance` always equals the sum of the card's lines
+(`manage.py check_ledger` proves it). E-mails and other side effects run on commit.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import ROUND_FLOOR, Decimal, InvalidOperation
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.roles import is_owner
+from loyalty import cardnumbers
+from loyalty.dates import shift_months
+from loyalty.exceptions import (
+    AlreadyClaimed,
+    AlreadyReversed,
+    CardNotActive,
+    ClaimFailed,
+    ClaimLocked,
+    InsufficientPoints,
+    InvalidAmount,
+    InvalidPoints,
+    LoyaltyError,
+    MissingReason,
+    MissingReference,
+    NotAllowed,
+    NotReversible,
+)
+from loyalty.models import (
+    BONUS_KINDS,
+    EARNING_KINDS,
+    BonusDay,
+    Card,
+    CardStatus,
+    Kind,
+    PointTransaction,
+    Program,
+    RetiredCardNumber,
+    Tier,
+    TierChange,
+)
+
+MAX_FAILED_CLAIMS = 5
+
+
+# Helpers: each expects a card already locked by the calling service. ------------------
+
+
+def _lock(*cards: Card) -> list[Card]:
+    ids = sorted(card.pk for card in cards)
+    locked = {
+        card.pk: card for card in Card.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    }
+    return [locked[card.pk] for card in cards]
+
+
+def _write(card: Card, kind: str, points: int, *, source=None, **fields) -> PointTransaction:
+    """Append one ledger line to a locked card and move its cached balance with it."""
+    card.balance += points
+    card.last_activity_at = timezone.now()
+    if source is not None:
+        fields["source_type"] = ContentType.objects.get_for_model(source)
+        fields["source_id"] = source.pk
+    line = PointTransaction.objects.create(
+        card=card, kind=kind, points=points, balance_after=card.balance, **fields
+    )
+    Card.objects.filter(pk=card.pk).update(
+        balance=card.balance, last_activity_at=card.last_activity_at
+    )
+    return line
+
+
+def _require_active(card: Card) -> None:
+    if card.status != CardStatus.ACTIVE:
+        raise CardNotActive
+
+
+def _current_tier(card: Card) -> Tier | None:
+    return Tier.objects.filter(pk=card.tier_id).first() if card.tier_id else None
+
+
+def earned_points(card: Card, *, since: datetime.datetime) -> int:
+    """Points earned (not spent, refunded or moved) on a card since a moment."""
+    total = PointTransaction.objects.filter(
+        card=card, kind__in=EARNING_KINDS, created_at__gte=since
+    ).aggregate(total=Sum("points"))["total"]
+    return total or 0
+
+
+def _promote(card: Card, program: Program) -> TierChange | None:
+    """Move a locked card up at once when its earnings in the window reach a higher tier."""
+    since = shift_months(timezone.now(), -program.tier_window_months)
+    earned = earned_points(card, since=since)
+    current = _current_tier(card)
+    best = Tier.objects.filter(threshold__lte=earned).order_by("-threshold").first()
+    if best is None or (current is not None and best.threshold <= current.threshold):
+        return None
+    change = TierChange.objects.create(
+        card=card, from_tier=current, to_tier=best, reason=f"{earned} points earned"
+    )
+    card.tier = best
+    Card.objects.filter(pk=card.pk).update(tier=best)
+    return change
+
+
+def applicable_bonus_days(tier: Tier | None, day: datetime.date) -> list[BonusDay]:
+    days = BonusDay.objects.filter(
+        is_active=True, starts_on__lte=day, ends_on__gte=day
+    ).select_related("minimum_tier")
+    return [
+        bonus_day
+        for bonus_day in days
+        if bonus_day.applies_on(day)
+        and (
+            bonus_day.minimum_tier is None
+            or (tier is not None and tier.threshold >= bonus_day.minimum_tier.threshold)
+        )
+    ]
+
+
+def purchase_points(
+    amount: Decimal, *, program: Program, tier: Tier | None, bonus_days: list[BonusDay]
+) -> tuple[int, BonusDay | None, BonusDay | None]:
+    """floor(amount × rate × tier multiplier × best bonus-day multiplier) + best flat bonus."""
+    tier_multiplier = tier.multiplier if tier is not None else Decimal("1")
+    by_multiplier = max(bonus_days, key=lambda b: b.multiplier, default=None)
+    by_flat = max(bonus_days, key=lambda b: b.flat_bonus, default=None)
+    multiplier = by_multiplier.multiplier if by_multiplier is not None else Decimal("1")
+    raw = amount * program.points_per_unit * tier_multiplier * multiplier
+    points = int(raw.to_integral_value(rounding=ROUND_FLOOR))
+    flat = by_flat.flat_bonus if by_flat is not None else 0
+    return (
+        points + flat,
+        by_multiplier if multiplier > 1 else None,
+        by_flat if flat > 0 else None,
+    )
+
+
+def clean_amount(amount, program: Program) -> Decimal:
+    try:
+        amount = amount if isinstance(amount, Decimal) else Decimal(str(amount).strip())
+    except (InvalidOperation, ValueError) as error:
+        raise InvalidAmount(_("Enter the amount as a number, like 12.50.")) from error
+    if not amount.is_finite() or amount <= 0:
+        raise InvalidAmount
+    if amount >= program.purchase_ceiling:
+        raise InvalidAmount(
+            _("The amount must be below %(ceiling)s.") % {"ceiling": program.purchase_ceiling}
+        )
+    if amount != amount.quantize(Decimal("0.01")):
+        raise InvalidAmount(_("Enter the amount with at most two decimals."))
+    return amount
+
+
+# Cards ------------------------------------------------------------------------------------
+
+
+def _unused_number() -> str:
+    while True:
+        number = cardnumbers.random_number()
+        taken = (
+            Card.objects.filter(number=number).exists()
+            or RetiredCardNumber.objects.filter(number=number).exists()
+        )
+        if not taken:
+            return number
+
+
+@transaction.atomic
+def issue_card(
+    *,
+    user=None,
+    holder_name: str = "",
+    holder_email: str = "",
+    staff=None,
+    physical: bool = False,
+) -> Card:
+    """Issue a new card with the sign-up bonus: digital for an online sign-up, printed with a
+    claim PIN for a walk-in at the counter. A member holds one active card at a time."""
+    if user is not None:
+        existing = Card.objects.filter(user=user, status=CardStatus.ACTIVE).first()
+        if existing is not None:
+            return existing
+    card = Card.objects.create(
+        number=_unused_number(),
+        user=user,
+        is_physical=physical,
+        holder_name=holder_name.strip(),
+        holder_email=holder_email.strip().lower(),
+        claim_pin=cardnumbers.random_pin() if physical and user is None else "",
+        claimed_at=timezone.now() if user is not None else None,
+        issued_by=staff,
+    )
+    program = Program.current()
+    (card,) = _lock(card)
+    if program.signup_bonus:
+        _write(card, Kind.SIGNUP_BONUS, program.signup_bonus, created_by=staff)
+    return card
+
+
+@transaction.atomic
+def record_purchase(card: Card, amount, *, reference: str, staff, store=None) -> PointTransaction:
+    """Record a purchase and its points. The same receipt on the same card is recorded once:
+    a repeated call returns the first line. Tier goes up at once when earnings cross a
+    threshold; the first purchase earns the first-purchase bonus."""
+    program = Program.current()
+    amount = clean_amount(amount, program)
+    reference = (reference or "").strip()
+    if not reference:
+        raise MissingReference
+    (card,) = _lock(card)
+    _require_active(card)
+    existing = PointTransaction.objects.filter(
+        card=card, kind=Kind.PURCHASE, reference=reference
+    ).first()
+    if existing is not None:
+        return existing
+    tier = _current_tier(card)
+    bonus_days = applicable_bonus_days(tier, timezone.localdate())
+    points, by_multiplier, by_flat = purchase_points(
+        amount, program=program, tier=tier, bonus_days=bonus_days
+    )
+    first = not PointTransaction.objects.filter(card=card, kind=Kind.PURCHASE).exists()
+    try:
+        with transaction.atomic():
+            line = _write(
+                card,
+                Kind.PURCHASE,
+                points,
+                amount=amount,
+                reference=reference,
+                store=store or "",
+                created_by=staff,
+                tier_name=tier.name if tier else "",
+                tier_multiplier=tier.multiplier if tier else None,
+                bonus_multiplier=by_multiplier.multiplier if by_multiplier else None,
+                bonus_day_name=(by_multiplier or by_flat).name
+                if (by_multiplier or by_flat)
+                else "",
+                bonus_points=by_flat.flat_bonus if by_flat else 0,
+            )
+    except IntegrityError:
+        # Only reachable where the database cannot lock rows (SQLite): the other request won.
+        return PointTransaction.objects.get(card=card, kind=Kind.PURCHASE, reference=reference)
+    if first and program.first_purchase_bonus:
+        _write(card, Kind.FIRST_PURCHASE_BONUS, program.first_purchase_bonus, created_by=staff)
+    _promote(card, program)
+    return line
+
+
+@transaction.atomic
+def reverse_purchase(transaction_line: PointTransaction, *, staff, reason: str) -> PointTransaction:
+    """Undo one purchase, once. The balance may go below zero; a negative balance blocks
+    redemption until it is earned back."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise MissingReason
+    if transaction_line.kind != Kind.PURCHASE:
+        raise NotReversible
+    (card,) = _lock(transaction_line.card)
+    if PointTransaction.objects.filter(reversal_of=transaction_line).exists():
+        raise AlreadyReversed
+    try:
+        with transaction.atomic():
+            return _write(
+                card,
+                Kind.PURCHASE_REVERSAL,
+                -transaction_line.points,
+                amount=transaction_line.amount,
+                reference=transaction_line.reference,
+                reversal_of=transaction_line,
+                note=reason[:500],
+                created_by=staff,
+            )
+    except IntegrityError as error:
+        raise AlreadyReversed from error
+
+
+@transaction.atomic
+def award_bonus(card: Card, kind: str, points: int, *, source=None, staff=None, note: str = ""):
+    """Credit a bonus (sign-up, birthday, survey, goodwill, …), linked to what caused it."""
+    if kind not in BONUS_KINDS:
+        raise ValueError(f"{kind} is not a bonus kind")
+    if not isinstance(points, int) or points <= 0:
+        raise InvalidPoints
+    (card,) = _lock(card)
+    line = _write(card, kind, points, source=source, created_by=staff, note=note[:500])
+    _promote(card, Program.current())
+    return line
+
+
+@transaction.atomic
+def adjust_points(card: Card, points: int, *, staff, reason: str) -> PointTransaction:
+    """A manual correction by an owner, with a reason; never takes the balance below zero."""
+    if staff is None or not is_owner(staff):
+        raise NotAllowed
+    reason = (reason or "").strip()
+    if not reason:
+        raise MissingReason
+    if not isinstance(points, int) or points == 0:
+        raise InvalidPoints
+    (card,) = _lock(card)
+    if card.balance + points < 0:
+        raise InsufficientPoints
+    return _write(card, Kind.ADJUSTMENT, points, note=reason[:500], created_by=staff)
+
+
+@transaction.atomic
+def spend_points(card: Card, points: int, *, source=None, staff=None, note="", reference=""):
+    """Take points off a card for a reward or money off; never below zero."""
+    if not isinstance(points, int) or points <= 0:
+        raise InvalidPoints
+    (card,) = _lock(card)
+    _require_active(card)
+    if card.balance < points:
+        raise InsufficientPoints
+    return _write(
+        card,
+        Kind.REDEMPTION,
+        -points,
+        source=source,
+        created_by=staff,
+        note=note[:500],
+        reference=reference,
+    )
+
+
+@transaction.atomic
+def refund_points(card: Card, points: int, *, source=None, staff=None, note=""):
+    """Give back points of a cancelled or expired reward."""
+    if not isinstance(points, int) or points <= 0:
+        raise InvalidPoints
+    (card,) = _lock(card)
+    return _write(card, Kind.REDEMPTION_REFUND, points, source=source, created_by=staff, note=note)
+
+
+@transaction.atomic
+def expire_inactive_points(today: datetime.date) -> int:
+    """Expire the whole balance of cards with no activity for the program's expiry months.
+    Returns how many cards lost points. Running it twice on a day changes nothing."""
+    program = Program.current()
+    if not program.expiry_months:
+        return 0
+    start_of_today = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
+    cutoff = shift_months(start_of_today, -program.expiry_months)
+    candidates = Card.objects.filter(balance__gt=0, last_activity_at__lt=cutoff).order_by("pk")
+    expired = 0
+    for card in candidates.select_for_update():
+        if card.balance > 0 and card.last_activity_at < cutoff:
+            _write(
+                card,
+                Kind.EXPIRY,
+                -card.balance,
+                note=f"No activity since {card.last_activity_at:%Y-%m-%d}",
+            )
+            expired += 1
+    return expired
+
+
+@transaction.atomic
+def block_card(card: Card, *, staff, reason: str) -> Card:
+    reason = (reason or "").strip()
+    if not reason:
+        raise MissingReason
+    (card,) = _lock(card)
+    if card.status != CardStatus.ACTIVE:
+        raise CardNotActive
+    Card.objects.filter(pk=card.pk).update(status=CardStatus.BLOCKED)
+    card.status = CardStatus.BLOCKED
+    return card
+
+
+@transaction.atomic
+def replace_card(card: Card, *, staff, reason: str) -> Card:
+    """Give a lost or damaged card a new number. Balance, tier and history stay with the member;
+    the old number is retired and refused at the counter."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise MissingReason
+    (card,) = _lock(card)
+    if card.status == CardStatus.REPLACED:
+        raise CardNotActive
+    RetiredCardNumber.objects.create(
+        number=card.number, card=card, reason=reason[:200], retired_by=staff
+    )
+    card.number = _unused_number()
+    card.status = CardStatus.ACTIVE
+    card.is_physical = True
+    Card.objects.filter(pk=card.pk).update(number=card.number, status=card.status, is_physical=True)
+    return card
+
+
+def claim_card(user, number: str, pin: str) -> Card:
+    """Attach a card got in the shop to a member's account with its number and PIN.
+
+    Wrong PINs count on the card; after a few the card can only be claimed at the counter.
+    A member who already holds a digital card keeps one card: its points move to the claimed
+    card through two ledger lines and the digital card is marked replaced."""
+    result = _claim(user, cardnumbers.normalise(number), (pin or "").strip())
+    if isinstance(result, LoyaltyError):
+        raise result
+    return result
+
+
+@transaction.atomic
+def _claim(user, number: str, pin: str) -> Card | LoyaltyError:
+    # Returns (not raises) a refusal, so the counted failed attempt is committed.
+    if not cardnumbers.is_valid(number):
+        return ClaimFailed()
+    card = Card.objects.filter(number=number).first()
+    if card is None:
+        return ClaimFailed()
+    current = Card.objects.filter(user=user, status=CardStatus.ACTIVE).exclude(pk=card.pk).first()
+    if current is None:
+        (card,) = _lock(card)
+    else:
+        card, current = _lock(card, current)
+    if card.user_id is not None:
+        return AlreadyClaimed()
+    if card.failed_claims >= MAX_FAILED_CLAIMS:
+        return ClaimLocked()
+    if card.status != CardStatus.ACTIVE or not card.claim_pin or pin != card.claim_pin:
+        card.failed_claims += 1
+        Card.objects.filter(pk=card.pk).update(failed_claims=card.failed_claims)
+        return ClaimLocked() if card.failed_claims >= MAX_FAILED_CLAIMS else ClaimFailed()
+    if current is not None:
+        moving = current.balance
+        if moving:
+            note = f"Card {card.formatted_number} claimed"
+            _write(current, Kind.TRANSFER, -moving, note=note, created_by=user)
+            _write(card, Kind.TRANSFER, moving, note=note, created_by=user)
+        Card.objects.filter(pk=current.pk).update(status=CardStatus.REPLACED, replaced_by=card)
+    card.user = user
+    card.claim_pin = ""
+    card.claimed_at = timezone.now()
+    Card.objects.filter(pk=card.pk).update(user=user, claim_pin="", claimed_at=card.claimed_at)
+    _promote(card, Program.current())
+    return card
