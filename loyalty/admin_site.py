@@ -16,6 +16,36 @@ class SukiAdminSite(admin.AdminSite):
     def site_header(self):
         return f"Suki · {settings.BUSINESS_NAME}"
 
+    def get_urls(self):
+        from django.urls import path
+
+        from loyalty import counter
+
+        view = self.admin_view
+        urls = [
+            path("counter/", view(counter.lookup), name="counter"),
+            path("counter/enrol/", view(counter.enrol), name="counter_enrol"),
+            path("counter/card/<int:card_id>/", view(counter.card_view), name="counter_card"),
+            path(
+                "counter/card/<int:card_id>/purchase/",
+                view(counter.purchase),
+                name="counter_purchase",
+            ),
+            path("counter/card/<int:card_id>/block/", view(counter.block), name="counter_block"),
+            path(
+                "counter/card/<int:card_id>/replace/", view(counter.replace), name="counter_replace"
+            ),
+            path(
+                "counter/card/<int:card_id>/print/", view(counter.print_card), name="counter_print"
+            ),
+            path(
+                "counter/line/<int:line_id>/reverse/",
+                view(counter.reverse_purchase),
+                name="counter_reverse",
+            ),
+        ]
+        return urls + super().get_urls()
+
     def login(self, request, extra_context=None):
         if request.method != "POST":
             return super().login(request, extra_context)

@@ -205,6 +205,7 @@ def issue_card(
     (card,) = _lock(card)
     if program.signup_bonus:
         _write(card, Kind.SIGNUP_BONUS, program.signup_bonus, created_by=staff)
+    _promote(card, program)
     return card
 
 

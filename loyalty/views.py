@@ -1,12 +1,26 @@
+from allauth.core import ratelimit
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from loyalty import selectors, services
+from loyalty.codes import qr_svg
+from loyalty.exceptions import LoyaltyError
+from loyalty.forms import ClaimCardForm
+from loyalty.models import Program, Tier
+
+HISTORY_PAGE_SIZE = 20
 
 
 def home(request):
-    return render(request, "loyalty/home.html")
+    return render(request, "loyalty/home.html", {"program": Program.current()})
 
 
 @never_cache
@@ -22,4 +36,60 @@ def healthz(request):
 
 @login_required
 def portal(request):
-    return render(request, "loyalty/portal.html")
+    card = selectors.member_card(request.user)
+    if card is None:
+        return render(request, "loyalty/no_card.html", {"form": ClaimCardForm()})
+    program = Program.current()
+    tiers = list(Tier.objects.all())
+    context = {
+        "card": card,
+        "qr": qr_svg(
+            card.number, title=_("QR code of card %(number)s") % {"number": card.formatted_number}
+        ),
+        "program": program,
+        "progress": selectors.tier_progress(card, program, tiers),
+        "points_value": card.balance * program.point_value if card.balance > 0 else 0,
+        "expires_on": selectors.expiry_date(card, program),
+        "bonus_days": selectors.active_bonus_days(card.tier, timezone.localdate()),
+        "recent": selectors.card_history(request.user)[:5],
+    }
+    return render(request, "loyalty/portal.html", context)
+
+
+@login_required
+def history(request):
+    page = Paginator(selectors.card_history(request.user), HISTORY_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "loyalty/history.html", {"page": page})
+
+
+@login_required
+def claim(request):
+    form = ClaimCardForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if not ratelimit.consume(request, action="claim_card", user=request.user):
+            form.add_error(None, _("Too many attempts. Please wait an hour or ask at the counter."))
+        else:
+            try:
+                card = services.claim_card(
+                    request.user, form.cleaned_data["number"], form.cleaned_data["pin"]
+                )
+            except LoyaltyError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(
+                    request,
+                    _("Card %(number)s is now yours, with %(points)s points.")
+                    % {"number": card.formatted_number, "points": card.balance},
+                )
+                return redirect("portal")
+    return render(request, "loyalty/claim.html", {"form": form})
+
+
+@login_required
+@require_POST
+def digital_card(request):
+    services.issue_card(user=request.user)
+    messages.success(request, _("Your digital card is ready."))
+    return redirect("portal")

@@ -7,6 +7,7 @@ from django.db import transaction
 
 from accounts.models import User
 from accounts.roles import OWNER, STAFF
+from loyalty import demo
 
 DEMO_PASSWORD = "suki-demo-2026"  # noqa: S105 - printed on screen for local demos
 
@@ -23,14 +24,21 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         with transaction.atomic():
-            people = [self.person(*row) for row in PEOPLE]
-            self.extend(people)
+            owner, staff, member = [self.person(*row) for row in PEOPLE]
+            demo.seed_program(staff)
+            demo.seed_members(member, staff)
+            walk_in = demo.seed_walk_in(staff)
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Log in with:"))
         for email, _first, _last, role in PEOPLE:
             where = "/admin/" if role else "/accounts/login/"
             self.stdout.write(
                 f"  {role or 'Member':<7} {email:<22} password {DEMO_PASSWORD:<16} at "
                 f"http://127.0.0.1:8000{where}"
+            )
+        if walk_in.claim_pin:
+            self.stdout.write(
+                f"  A printed card to claim online: number {walk_in.number}, "
+                f"PIN {walk_in.claim_pin} (at /portal/claim/ after signing up)"
             )
 
     def person(self, email, first_name, last_name, role):
@@ -47,6 +55,3 @@ class Command(BaseCommand):
             user=user, email=email, defaults={"verified": True, "primary": True}
         )
         return user
-
-    def extend(self, people):
-        """Hook for the program data that the loyalty modules add."""

@@ -1,0 +1,282 @@
+from django.contrib import admin, messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from loyalty import services
+from loyalty.exceptions import LoyaltyError
+from loyalty.forms import AdjustmentForm
+from loyalty.models import (
+    BonusDay,
+    Card,
+    PointTransaction,
+    Program,
+    RetiredCardNumber,
+    Tier,
+    TierChange,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written only by services: visible, never edited or deleted here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Program)
+class ProgramAdmin(admin.ModelAdmin):
+    fieldsets = [
+        (None, {"fields": ["name"]}),
+        (
+            gettext_lazy("Earning"),
+            {"fields": ["points_per_unit", "purchase_ceiling", "tier_window_months"]},
+        ),
+        (gettext_lazy("Spending"), {"fields": ["point_value", "pay_with_points_step"]}),
+        (gettext_lazy("Expiry"), {"fields": ["expiry_months", "expiry_warning_days"]}),
+        (
+            gettext_lazy("Bonuses"),
+            {
+                "fields": [
+                    "signup_bonus",
+                    "first_purchase_bonus",
+                    "birthday_bonus",
+                    "survey_bonus",
+                    "testimonial_bonus",
+                    "referral_bonus",
+                    "goodwill_default",
+                ]
+            },
+        ),
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        # There is one program: the list is its form.
+        program = Program.current()
+        return redirect(reverse("admin:loyalty_program_change", args=[program.pk]))
+
+
+@admin.register(Tier)
+class TierAdmin(admin.ModelAdmin):
+    list_display = ["name", "threshold", "multiplier", "colour"]
+    ordering = ["threshold"]
+
+
+@admin.register(BonusDay)
+class BonusDayAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "starts_on",
+        "ends_on",
+        "days",
+        "multiplier",
+        "flat_bonus",
+        "minimum_tier",
+        "is_active",
+    ]
+    list_filter = ["is_active", "minimum_tier"]
+    search_fields = ["name", "message"]
+    date_hierarchy = "starts_on"
+
+    @admin.display(description=gettext_lazy("weekdays"))
+    def days(self, obj):
+        return ", ".join(str(name) for name in obj.weekday_names()) or _("every day")
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "weekdays":
+            from loyalty.forms import WeekdaysField
+
+            return WeekdaysField(
+                required=False, label=db_field.verbose_name, help_text=db_field.help_text
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+class RetiredNumberInline(admin.TabularInline):
+    model = RetiredCardNumber
+    fields = ["number", "reason", "retired_at", "retired_by"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Card)
+class CardAdmin(admin.ModelAdmin):
+    list_display = [
+        "formatted_number",
+        "holder_display",
+        "tier",
+        "balance",
+        "status",
+        "last_activity_at",
+        "counter_link",
+    ]
+    list_filter = ["status", "tier", "is_physical"]
+    search_fields = [
+        "number",
+        "user__first_name",
+        "user__last_name",
+        "user__email",
+        "user__phone",
+        "holder_name",
+        "holder_email",
+    ]
+    list_select_related = ["user", "tier"]
+    readonly_fields = [
+        "number",
+        "user",
+        "status",
+        "balance",
+        "tier",
+        "is_physical",
+        "claimed_at",
+        "failed_claims",
+        "created_at",
+        "last_activity_at",
+        "issued_by",
+        "replaced_by",
+        "ledger_link",
+    ]
+    fields = ["holder_name", "holder_email", *readonly_fields]
+    inlines = [RetiredNumberInline]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False  # Cards are issued at the counter or by sign-up.
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=gettext_lazy("card number"), ordering="number")
+    def formatted_number(self, obj):
+        return obj.formatted_number
+
+    @admin.display(description=gettext_lazy("member"))
+    def holder_display(self, obj):
+        return obj.holder
+
+    @admin.display(description=gettext_lazy("counter"))
+    def counter_link(self, obj):
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:counter_card", args=[obj.pk]), _("Serve")
+        )
+
+    @admin.display(description=gettext_lazy("ledger"))
+    def ledger_link(self, obj):
+        url = reverse("admin:loyalty_pointtransaction_changelist") + f"?card__id__exact={obj.pk}"
+        adjust = reverse("admin:loyalty_card_adjust", args=[obj.pk])
+        return format_html(
+            '<a href="{}">{}</a> · <a href="{}">{}</a>',
+            url,
+            _("Full ledger"),
+            adjust,
+            _("Manual adjustment"),
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:card_id>/adjust/",
+                self.admin_site.admin_view(self.adjust_view),
+                name="loyalty_card_adjust",
+            )
+        ] + super().get_urls()
+
+    def adjust_view(self, request, card_id):
+        card = get_object_or_404(Card, pk=card_id)
+        if not request.user.has_perm("loyalty.adjust_points"):
+            messages.error(request, _("Only an owner may adjust points."))
+            return redirect(reverse("admin:loyalty_card_change", args=[card.pk]))
+        form = AdjustmentForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                line = services.adjust_points(
+                    card,
+                    form.cleaned_data["points"],
+                    staff=request.user,
+                    reason=form.cleaned_data["reason"],
+                )
+            except LoyaltyError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(
+                    request,
+                    _("Adjusted by %(points)s points. New balance %(balance)s.")
+                    % {"points": line.points, "balance": line.balance_after},
+                )
+                return redirect(reverse("admin:loyalty_card_change", args=[card.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Manual adjustment of card %(number)s") % {"number": card.formatted_number},
+            "card": card,
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return render(request, "admin/loyalty/card/adjust.html", context)
+
+
+@admin.register(PointTransaction)
+class PointTransactionAdmin(ReadOnlyAdmin):
+    list_display = [
+        "created_at",
+        "card",
+        "kind",
+        "points",
+        "balance_after",
+        "amount",
+        "reference",
+        "created_by",
+    ]
+    list_filter = ["kind", "created_at"]
+    search_fields = ["card__number", "reference", "note"]
+    list_select_related = ["card", "created_by"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    readonly_fields = [
+        "card",
+        "kind",
+        "points",
+        "balance_after",
+        "amount",
+        "reference",
+        "note",
+        "store",
+        "tier_name",
+        "tier_multiplier",
+        "bonus_multiplier",
+        "bonus_points",
+        "bonus_day_name",
+        "reversal_of",
+        "created_by",
+        "created_at",
+        "source_type",
+        "source_id",
+    ]
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("loyalty.view_pointtransaction")
+
+
+@admin.register(TierChange)
+class TierChangeAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "card", "from_tier", "to_tier", "reason"]
+    list_filter = ["to_tier"]
+    list_select_related = ["card", "from_tier", "to_tier"]
+    search_fields = ["card__number"]

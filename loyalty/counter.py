@@ -1,0 +1,221 @@
+"""The counter: one fast screen in the admin where staff serve a member.
+
+Built for a USB scanner that types the card number and presses Enter, and for a tablet:
+every action is one form, focus starts where the next keystroke goes, and every result
+is shown on the card's page after a redirect (so a reload never records twice).
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from loyalty import cardnumbers, selectors, services
+from loyalty.codes import barcode_data_uri, qr_svg
+from loyalty.exceptions import LoyaltyError
+from loyalty.forms import CardLookupForm, EnrolForm, PurchaseForm, ReasonForm
+from loyalty.models import Card, CardStatus, PointTransaction, Program
+
+counter_permission = permission_required("loyalty.use_counter", raise_exception=True)
+
+
+def _context(request, **extra):
+    from django.contrib import admin
+
+    return {**admin.site.each_context(request), **extra}
+
+
+@counter_permission
+def lookup(request):
+    form = CardLookupForm(request.GET or None)
+    results = None
+    if form.is_valid():
+        query = form.cleaned_data["query"].strip()
+        digits = cardnumbers.normalise(query)
+        if digits.isdigit() and len(digits) == 12:
+            try:
+                card = selectors.card_by_number(digits)
+            except LoyaltyError as error:
+                form.add_error("query", str(error))
+            else:
+                return redirect("admin:counter_card", card.pk)
+        else:
+            results = selectors.search_cards(query)
+            if len(results) == 1:
+                return redirect("admin:counter_card", results[0].pk)
+            if not results:
+                form.add_error("query", _("No card matches “%(query)s”.") % {"query": query})
+    return render(
+        request,
+        "admin/counter/lookup.html",
+        _context(request, form=form, results=results, title=_("Counter")),
+    )
+
+
+@counter_permission
+def card_view(request, card_id):
+    card = get_object_or_404(Card.objects.select_related("tier", "user"), pk=card_id)
+    if card.status == CardStatus.REPLACED:
+        messages.error(request, _("This card was replaced and no longer works."))
+    lines = list(card.transactions.select_related("created_by")[:10])
+    context = _context(
+        request,
+        title=_("Card %(number)s") % {"number": card.formatted_number},
+        card=card,
+        program=Program.current(),
+        bonus_days=services.applicable_bonus_days(card.tier, timezone.localdate()),
+        lines=lines,
+        reversible=selectors.reversible(lines),
+        purchase_form=PurchaseForm(),
+        lookup_form=CardLookupForm(),
+    )
+    return render(request, "admin/counter/card.html", context)
+
+
+@counter_permission
+@require_POST
+def purchase(request, card_id):
+    card = get_object_or_404(Card, pk=card_id)
+    form = PurchaseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Enter the amount and the receipt number."))
+        return redirect("admin:counter_card", card.pk)
+    started = timezone.now()
+    try:
+        line = services.record_purchase(
+            card,
+            form.cleaned_data["amount"].replace(",", "."),
+            reference=form.cleaned_data["reference"],
+            staff=request.user,
+        )
+    except LoyaltyError as error:
+        messages.error(request, str(error))
+        return redirect("admin:counter_card", card.pk)
+    card.refresh_from_db()
+    if line.created_at < started:
+        messages.warning(
+            request,
+            _(
+                "Receipt %(reference)s was already recorded on this card (%(points)s points). Nothing was added."
+            )
+            % {"reference": line.reference, "points": line.points},
+        )
+    else:
+        messages.success(
+            request,
+            _("Recorded %(amount)s: +%(points)s points. New balance %(balance)s.")
+            % {"amount": line.amount, "points": line.points, "balance": card.balance},
+        )
+    # Focus goes to the next customer's card number.
+    return redirect(reverse("admin:counter_card", args=[card.pk]) + "?done=1")
+
+
+@counter_permission
+@require_POST
+def reverse_purchase(request, line_id):
+    line = get_object_or_404(PointTransaction.objects.select_related("card"), pk=line_id)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a reason for the reversal."))
+        return redirect("admin:counter_card", line.card_id)
+    try:
+        reversal = services.reverse_purchase(
+            line, staff=request.user, reason=form.cleaned_data["reason"]
+        )
+    except LoyaltyError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("Receipt %(reference)s reversed: %(points)s points. New balance %(balance)s.")
+            % {
+                "reference": line.reference,
+                "points": reversal.points,
+                "balance": reversal.balance_after,
+            },
+        )
+    return redirect("admin:counter_card", line.card_id)
+
+
+@counter_permission
+@require_POST
+def block(request, card_id):
+    card = get_object_or_404(Card, pk=card_id)
+    form = ReasonForm(request.POST)
+    try:
+        services.block_card(card, staff=request.user, reason=form.data.get("reason", ""))
+    except LoyaltyError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request, _("The card is blocked. Replace it to give the member a new number.")
+        )
+    return redirect("admin:counter_card", card.pk)
+
+
+@counter_permission
+@require_POST
+def replace(request, card_id):
+    card = get_object_or_404(Card, pk=card_id)
+    old_number = card.formatted_number
+    try:
+        card = services.replace_card(
+            card, staff=request.user, reason=request.POST.get("reason", "")
+        )
+    except LoyaltyError as error:
+        messages.error(request, str(error))
+        return redirect("admin:counter_card", card.pk)
+    messages.success(
+        request,
+        _("Card %(old)s is retired. The new card %(new)s keeps the balance and history.")
+        % {"old": old_number, "new": card.formatted_number},
+    )
+    return redirect("admin:counter_print", card.pk)
+
+
+@counter_permission
+def enrol(request):
+    form = EnrolForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        card = services.issue_card(
+            holder_name=form.cleaned_data["holder_name"],
+            holder_email=form.cleaned_data["holder_email"],
+            staff=request.user,
+            physical=True,
+        )
+        messages.success(
+            request,
+            _(
+                "New card %(number)s issued with %(points)s welcome points. Print it and hand it over."
+            )
+            % {"number": card.formatted_number, "points": card.balance},
+        )
+        return redirect("admin:counter_print", card.pk)
+    return render(
+        request,
+        "admin/counter/enrol.html",
+        _context(request, form=form, title=_("Enrol a walk-in")),
+    )
+
+
+@counter_permission
+def print_card(request, card_id):
+    card = get_object_or_404(Card, pk=card_id)
+    return render(
+        request,
+        "admin/counter/print.html",
+        _context(
+            request,
+            title=_("Print card %(number)s") % {"number": card.formatted_number},
+            card=card,
+            qr=qr_svg(
+                card.number,
+                title=_("QR code of card %(number)s") % {"number": card.formatted_number},
+            ),
+            barcode=barcode_data_uri(card.number),
+            claim_url=request.build_absolute_uri(reverse("claim_card")),
+        ),
+    )

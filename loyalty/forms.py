@@ -1,0 +1,86 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class ClaimCardForm(forms.Form):
+    number = forms.CharField(
+        label=_("Card number"),
+        max_length=20,
+        help_text=_("The 12 digits on your card."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    pin = forms.CharField(
+        label=_("PIN"),
+        max_length=6,
+        min_length=6,
+        help_text=_("The 6-digit PIN printed on the card."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+    def clean_pin(self):
+        pin = self.cleaned_data["pin"].strip()
+        if not pin.isdigit():
+            raise forms.ValidationError(_("The PIN is 6 digits."))
+        return pin
+
+
+class CardLookupForm(forms.Form):
+    query = forms.CharField(
+        label=_("Card number, name, e-mail or phone"),
+        max_length=100,
+        widget=forms.TextInput(
+            attrs={"autofocus": True, "autocomplete": "off", "enterkeyhint": "search"}
+        ),
+    )
+
+
+class PurchaseForm(forms.Form):
+    amount = forms.CharField(
+        label=_("Amount"),
+        max_length=12,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    reference = forms.CharField(
+        label=_("Receipt number"),
+        max_length=64,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
+class EnrolForm(forms.Form):
+    holder_name = forms.CharField(label=_("Name (optional)"), max_length=150, required=False)
+    holder_email = forms.EmailField(label=_("E-mail (optional)"), required=False)
+
+
+class AdjustmentForm(forms.Form):
+    points = forms.IntegerField(
+        label=_("Points"),
+        help_text=_("Negative to take points off."),
+        min_value=-1_000_000,
+        max_value=1_000_000,
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+    def clean_points(self):
+        points = self.cleaned_data["points"]
+        if points == 0:
+            raise forms.ValidationError(_("Enter a number of points other than zero."))
+        return points
+
+
+class WeekdaysField(forms.TypedMultipleChoiceField):
+    """Weekday checkboxes for a bonus day, stored as a list of numbers (Monday = 0)."""
+
+    def __init__(self, **kwargs):
+        from loyalty.models import BonusDay
+
+        kwargs.setdefault("choices", BonusDay.WEEKDAYS)
+        kwargs.setdefault("widget", forms.CheckboxSelectMultiple)
+        super().__init__(coerce=int, **kwargs)
+
+    def prepare_value(self, value):
+        return [str(day) for day in value] if isinstance(value, list) else value

@@ -1,0 +1,61 @@
+from django import template
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+from loyalty.models import Kind
+from loyalty.money import format_money
+
+register = template.Library()
+
+
+@register.filter
+def money(value):
+    return "" if value is None or value == "" else format_money(value)
+
+
+@register.filter
+def points(value):
+    return number_format(value, 0, use_l10n=True, force_grouping=True)
+
+
+@register.filter
+def signed_points(value):
+    sign = "+" if value > 0 else ("−" if value < 0 else "")
+    return sign + number_format(abs(value), 0, use_l10n=True, force_grouping=True)
+
+
+@register.filter
+def why(line):
+    """Why a ledger line has the points it has, in the member's words."""
+    parts = []
+    if line.bonus_multiplier:
+        parts.append(
+            _("%(multiplier)s× %(name)s")
+            % {
+                "multiplier": number_format(line.bonus_multiplier.normalize(), use_l10n=True),
+                "name": line.bonus_day_name,
+            }
+        )
+    if line.bonus_points:
+        parts.append(
+            _("+%(points)s %(name)s") % {"points": line.bonus_points, "name": line.bonus_day_name}
+        )
+    if line.tier_multiplier and line.tier_multiplier != 1:
+        parts.append(
+            _("%(tier)s %(multiplier)s×")
+            % {
+                "tier": line.tier_name,
+                "multiplier": number_format(line.tier_multiplier.normalize(), use_l10n=True),
+            }
+        )
+    if line.reference and line.kind in {Kind.PURCHASE, Kind.PURCHASE_REVERSAL, Kind.REDEMPTION}:
+        parts.append(_("receipt %(reference)s") % {"reference": line.reference})
+    if line.note and line.kind in {
+        Kind.PURCHASE_REVERSAL,
+        Kind.ADJUSTMENT,
+        Kind.GOODWILL,
+        Kind.REDEMPTION,
+        Kind.REDEMPTION_REFUND,
+    }:
+        parts.append(line.note)
+    return ", ".join(parts)
