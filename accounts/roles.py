@@ -13,8 +13,6 @@ STAFF_PERMISSIONS = [
     "loyalty.add_card",
     "loyalty.use_counter",
     "loyalty.view_pointtransaction",
-    "loyalty.view_bonusday",
-    "loyalty.view_tier",
     # Rewards at the counter.
     "rewards.view_reward",
     "rewards.view_redemption",

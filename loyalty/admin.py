@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -66,6 +67,8 @@ class ProgramAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         # There is one program: the list is its form.
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
         program = Program.current()
         return redirect(reverse("admin:loyalty_program_change", args=[program.pk]))
 

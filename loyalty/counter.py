@@ -99,7 +99,8 @@ def purchase(request, card_id):
         messages.warning(
             request,
             _(
-                "Receipt %(reference)s was already recorded on this card (%(points)s points). Nothing was added."
+                "Receipt %(reference)s was already recorded on this card "
+                "(%(points)s points). Nothing was added."
             )
             % {"reference": line.reference, "points": line.points},
         )
@@ -189,7 +190,8 @@ def enrol(request):
         messages.success(
             request,
             _(
-                "New card %(number)s issued with %(points)s welcome points. Print it and hand it over."
+                "New card %(number)s issued with %(points)s welcome points. "
+                "Print it and hand it over."
             )
             % {"number": card.formatted_number, "points": card.balance},
         )

@@ -21,7 +21,7 @@ from loyalty.models import BonusDay, Card, Program, Tier
 TIERS = [
     ("Bronze", 0, "1.00", "#8c5a2b", "Welcome drink on your birthday."),
     ("Silver", 500, "1.25", "#5f6b76", "1.25× points on every purchase and a free refill."),
-    ("Gold", 1500, "1.50", "#9a7b00", "1.5× points, Gold-only tastings and early access to new cakes."),
+    ("Gold", 1500, "1.50", "#9a7b00", "1.5× points, Gold-only tastings, first taste of new cakes."),
 ]
 MEMBERS = [
     ("Maria", "Reyes"),
@@ -99,12 +99,12 @@ def seed_program(staff):
     return program
 
 
-def seed_members(primary_member, staff, *, count=len(MEMBERS)):
+def seed_members(primary_member, staff):
     if Card.objects.filter(user=primary_member).exists():
         return
     generator = random.Random(2026)  # noqa: S311 - demo data, not a secret
     now = timezone.now()
-    for index, (first, last) in enumerate(MEMBERS[:count]):
+    for index, (first, last) in enumerate(MEMBERS):
         if index == 0:
             user = primary_member
         else:
@@ -120,10 +120,14 @@ def seed_members(primary_member, staff, *, count=len(MEMBERS)):
         with clock_at(joined):
             card = services.issue_card(user=user)
         visits = generator.choice([2, 4, 8, 15, 25, 40, 70]) if index else 30
+        days = (now - joined).days
+        # Visits fall in opening hours, 8:00 to 18:00 local time.
         moments = sorted(
-            joined + datetime.timedelta(minutes=generator.randint(60, int((now - joined).total_seconds() // 60)))
+            timezone.localtime(joined).replace(hour=8, minute=0)
+            + datetime.timedelta(days=generator.randint(1, days), minutes=generator.randint(0, 600))
             for _ in range(visits)
         )
+        moments = [moment for moment in moments if moment < now]
         for number, moment in enumerate(moments, start=1):
             amount = Decimal(generator.randint(350, 4800)) / 100
             with clock_at(moment):

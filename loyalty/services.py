@@ -90,11 +90,11 @@ def _current_tier(card: Card) -> Tier | None:
 
 
 def earned_points(card: Card, *, since: datetime.datetime) -> int:
-    """Points earned (not spent, refunded or moved) on a card since a moment."""
-    total = PointTransaction.objects.filter(
-        card=card, kind__in=EARNING_KINDS, created_at__gte=since
-    ).aggregate(total=Sum("points"))["total"]
-    return total or 0
+    """Points earned (not spent, refunded or moved) since a moment, on every card the member
+    has held, so a claimed card keeps the tier earned on the digital one (as tier_progress)."""
+    lines = PointTransaction.objects.filter(kind__in=EARNING_KINDS, created_at__gte=since)
+    lines = lines.filter(card__user=card.user_id) if card.user_id else lines.filter(card=card)
+    return lines.aggregate(total=Sum("points"))["total"] or 0
 
 
 def _promote(card: Card, program: Program) -> TierChange | None:
