@@ -7,7 +7,6 @@ from loyalty import cardnumbers, services
 from loyalty.models import Card, CardStatus, Kind, PointTransaction
 from tests.factories import make_card
 
-
 # Session, user, 2 permission checks, card, program, bonus days, latest lines, reversals.
 COUNTER_QUERIES = 9
 

@@ -7,7 +7,6 @@ from django.urls import reverse
 from loyalty import services
 from loyalty.models import BonusDay, Card, Kind, PointTransaction, Program
 
-
 # The admin card list: the same number of queries whatever the number of cards.
 CARD_LIST_QUERIES = 7
 
