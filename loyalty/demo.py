@@ -20,8 +20,8 @@ from loyalty.models import BonusDay, Card, Program, Tier
 
 TIERS = [
     ("Bronze", 0, "1.00", "#8c5a2b", "Welcome drink on your birthday."),
-    ("Silver", 500, "1.25", "#5f6b76", "1.25× points on every purchase and a free refill."),
-    ("Gold", 1500, "1.50", "#9a7b00", "1.5× points, Gold-only tastings, first taste of new cakes."),
+    ("Silver", 500, "1.25", "#5f6b76", "A free refill with every coffee."),
+    ("Gold", 1500, "1.50", "#9a7b00", "Gold-only tastings and the first taste of new cakes."),
 ]
 MEMBERS = [
     ("Maria", "Reyes"),

@@ -20,7 +20,8 @@ HISTORY_PAGE_SIZE = 20
 
 
 def home(request):
-    return render(request, "loyalty/home.html", {"program": Program.current()})
+    context = {"program": Program.current(), "tiers": Tier.objects.all()}
+    return render(request, "loyalty/home.html", context)
 
 
 @never_cache
