@@ -1,0 +1,312 @@
+"""How fast Suki serves its pages and runs its services, against a throwaway database.
+
+    .venv/bin/python bench/run.py [--seconds 3] [--history 1000] [--database-url URL]
+
+Every target runs in-process through django.test.Client (the whole middleware stack, no
+network) with a member logged in, and is compared with a view that only returns "ok". The
+figures depend on the machine; the ratios are what to watch. A benchmark is not a test: a
+slow machine prints smaller numbers and the run still succeeds.
+
+To add a benchmark, add an entry to BENCHMARKS. If it needs data (rewards, a survey), create
+that data in `prepare()` through the services, so it is as real as the shop's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime
+import itertools
+import os
+import platform
+import secrets
+import shutil
+import sys
+import tempfile
+import time
+import types
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+# `python bench/run.py` puts bench/ on the path, not the project.
+sys.path.insert(0, str(ROOT))
+
+BENCH_URLCONF = "suki_bench_urls"
+
+
+# What is measured. ----------------------------------------------------------------------
+
+
+@dataclass
+class Bench:
+    """What the benchmarks work with, made by `prepare()`."""
+
+    client: object  # django.test.Client, logged in as the member
+    member: object
+    card: object  # the member's card, with --history ledger lines
+    staff: object
+    counter_card: object  # another member's card for services that write
+    receipts: Iterator[int] = field(default_factory=itertools.count)
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    name: str
+    run: Callable[[Bench], object]  # one request or one call
+    unit: str = "req/s"
+
+
+class BenchError(RuntimeError):
+    pass
+
+
+def page(url: str) -> Callable[[Bench], object]:
+    def get(bench: Bench):
+        response = bench.client.get(url)
+        if response.status_code != 200:
+            raise BenchError(f"GET {url} answered {response.status_code}, not 200")
+        return response
+
+    return get
+
+
+def record_purchase(bench: Bench):
+    from loyalty import services
+
+    return services.record_purchase(
+        bench.counter_card,
+        Decimal("12.50"),
+        reference=f"BENCH-{next(bench.receipts)}",
+        staff=bench.staff,
+        store="Main Street",
+    )
+
+
+# The first entry is the baseline every other figure is compared with.
+BENCHMARKS = [
+    Benchmark("trivial view", page("/bench/trivial/")),
+    Benchmark("portal home", page("/portal/")),
+    Benchmark("history page", page("/portal/history/")),
+    Benchmark("record_purchase", record_purchase, unit="calls/s"),
+]
+
+
+def trivial_view(request):
+    from django.http import HttpResponse
+
+    return HttpResponse("ok")
+
+
+# The throwaway database. ----------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def sqlite_database(workdir: Path) -> Iterator[str]:
+    yield f"sqlite:///{workdir / 'bench.sqlite3'}"
+
+
+@contextlib.contextmanager
+def postgresql_database(server_url: str) -> Iterator[str]:
+    """A database of its own on the server in `server_url`, created and dropped through the
+    `postgres` maintenance database, so no existing database is touched."""
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(server_url)
+    name = f"suki_bench_{secrets.token_hex(4)}"
+    maintenance = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(maintenance, autocommit=True) as connection:
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield urlunsplit(parts._replace(path=f"/{name}"))
+    finally:
+        if "django" in sys.modules:
+            from django.db import connections
+
+            connections.close_all()
+        with psycopg.connect(maintenance, autocommit=True) as connection:
+            connection.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+
+
+def configure(database_url: str, workdir: Path) -> None:
+    # Set before Django reads settings; they win over the caller's environment and .env.
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "loyalty.settings",
+            "DATABASE_URL": database_url,
+            "DEBUG": "true",
+            "ALLOWED_HOSTS": "testserver",
+            "CACHE_URL": "locmemcache://suki-bench",
+            "EMAIL_URL": "dummymail://",
+            "MEDIA_ROOT": str(workdir / "media"),
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0, interactive=False)
+
+    from django.urls import path
+
+    from loyalty import urls
+
+    urlconf = types.ModuleType(BENCH_URLCONF)
+    urlconf.urlpatterns = [path("bench/trivial/", trivial_view), *urls.urlpatterns]
+    sys.modules[BENCH_URLCONF] = urlconf
+
+
+def prepare(history: int) -> Bench:
+    """A program with tiers, a member whose card holds `history` ledger lines spread over the
+    past year, and a second card for the services that write. All through the services."""
+    from django.db import transaction
+    from django.db.models import Sum
+    from django.test import Client
+    from django.utils import timezone
+
+    from accounts.models import User
+    from loyalty import demo, services
+    from loyalty.models import PointTransaction
+
+    # One transaction for the setup, so the file database does not sync after every purchase.
+    with transaction.atomic():
+        staff = User.objects.create_user("staff@bench.invalid", is_staff=True)
+        demo.seed_program(staff)
+        member = User.objects.create_user("member@bench.invalid", first_name="Maria")
+        now = timezone.now()
+        start = now - datetime.timedelta(days=365)
+        with demo.clock_at(start):
+            card = services.issue_card(user=member)
+        step = (now - start) / max(history, 1)
+        lines = PointTransaction.objects.filter(card=card).count()
+        for number in itertools.count(1):
+            if lines >= history:
+                break
+            with demo.clock_at(start + step * number):
+                services.record_purchase(
+                    card,
+                    Decimal(350 + number * 37 % 4450) / 100,
+                    reference=f"R-{number:06d}",
+                    staff=staff,
+                    store=demo.STORES[number % len(demo.STORES)],
+                )
+            lines = PointTransaction.objects.filter(card=card).count()
+        counter_member = User.objects.create_user("counter@bench.invalid")
+        counter_card = services.issue_card(user=counter_member)
+
+    card.refresh_from_db()
+    total = PointTransaction.objects.filter(card=card).aggregate(total=Sum("points"))["total"]
+    if total != card.balance:
+        raise BenchError(f"ledger does not add up: {total} in lines, {card.balance} on the card")
+    client = Client()
+    client.force_login(member)
+    return Bench(client=client, member=member, card=card, staff=staff, counter_card=counter_card)
+
+
+# Running and reporting. -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Result:
+    benchmark: Benchmark
+    rate: float
+    queries: int
+
+
+def measure(benchmark: Benchmark, bench: Bench, *, seconds: float, warmup: int) -> Result:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(warmup):
+        benchmark.run(bench)
+    # With DEBUG on the log is capped (9,000); after the setup it is full and would not grow.
+    connection.queries_log.clear()
+    with CaptureQueriesContext(connection) as queries:
+        benchmark.run(bench)
+    done = 0
+    started = time.perf_counter()
+    deadline = started + seconds
+    while True:
+        benchmark.run(bench)
+        done += 1
+        now = time.perf_counter()
+        if now >= deadline:
+            break
+    return Result(benchmark, done / (now - started), len(queries))
+
+
+def figure(rate: float) -> str:
+    return f"{rate:,.0f}" if rate >= 100 else f"{rate:.1f}"
+
+
+def report(result: Result, baseline: Result) -> None:
+    width = max(len(benchmark.name) for benchmark in BENCHMARKS) + 1
+    print(
+        f"  {result.benchmark.name + ':':<{width}} "
+        f"{figure(result.rate):>8} {result.benchmark.unit:<7} "
+        f"= {result.rate / baseline.rate:5.2f}× {baseline.benchmark.name}   "
+        f"{result.queries:>3} SQL queries",
+        flush=True,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=3, help="time per target (3)")
+    parser.add_argument(
+        "--history", type=int, default=1000, help="ledger lines on the member's card (1000)"
+    )
+    parser.add_argument("--warmup", type=int, default=5, help="untimed runs first (5)")
+    parser.add_argument(
+        "--database-url",
+        help="a PostgreSQL server, e.g. postgres://postgres@127.0.0.1:5432/; the benchmark "
+        "creates a database of its own there and drops it afterwards (default: a temporary "
+        "SQLite file)",
+    )
+    args = parser.parse_args(argv)
+
+    workdir = Path(tempfile.mkdtemp(prefix="suki-bench-"))
+    try:
+        database = (
+            postgresql_database(args.database_url)
+            if args.database_url
+            else sqlite_database(workdir)
+        )
+        with database as database_url:
+            started = time.perf_counter()
+            configure(database_url, workdir)
+            bench = prepare(args.history)
+            setup_seconds = time.perf_counter() - started
+
+            import django
+            from django.conf import settings
+            from django.db import connection
+            from django.test.utils import override_settings
+
+            lines = bench.card.transactions.count()
+            print(
+                f"Suki benchmarks: Python {platform.python_version()}, Django "
+                f"{django.get_version()}, {connection.vendor}, DEBUG={settings.DEBUG}"
+            )
+            print(
+                f"Member's card: {lines} ledger lines, {bench.card.balance} points; "
+                f"setup took {setup_seconds:.1f} s; {args.seconds:g} s per target"
+            )
+            with override_settings(ROOT_URLCONF=BENCH_URLCONF):
+                baseline = None
+                for benchmark in BENCHMARKS:
+                    result = measure(benchmark, bench, seconds=args.seconds, warmup=args.warmup)
+                    baseline = baseline or result
+                    report(result, baseline)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
