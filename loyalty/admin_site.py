@@ -20,6 +20,7 @@ class SukiAdminSite(admin.AdminSite):
         from django.urls import path
 
         from loyalty import counter
+        from rewards import counter as reward_counter
 
         view = self.admin_view
         urls = [
@@ -43,6 +44,13 @@ class SukiAdminSite(admin.AdminSite):
                 view(counter.reverse_purchase),
                 name="counter_reverse",
             ),
+            path("counter/vouchers/", view(reward_counter.voucher_lookup), name="counter_vouchers"),
+            path(
+                "counter/vouchers/<int:redemption_id>/fulfil/",
+                view(reward_counter.fulfil),
+                name="counter_fulfil",
+            ),
+            path("counter/card/<int:card_id>/pay/", view(reward_counter.pay), name="counter_pay"),
         ]
         return urls + super().get_urls()
 

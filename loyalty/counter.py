@@ -18,6 +18,7 @@ from loyalty.codes import barcode_data_uri, qr_svg
 from loyalty.exceptions import LoyaltyError
 from loyalty.forms import CardLookupForm, EnrolForm, PurchaseForm, ReasonForm
 from loyalty.models import Card, CardStatus, PointTransaction, Program
+from loyalty.templatetags.loyalty import signed_points
 
 counter_permission = permission_required("loyalty.use_counter", raise_exception=True)
 
@@ -61,15 +62,17 @@ def card_view(request, card_id):
     if card.status == CardStatus.REPLACED:
         messages.error(request, _("This card was replaced and no longer works."))
     lines = list(card.transactions.select_related("created_by")[:10])
+    program = Program.current()
     context = _context(
         request,
         title=_("Card %(number)s") % {"number": card.formatted_number},
         card=card,
-        program=Program.current(),
+        program=program,
         bonus_days=services.applicable_bonus_days(card.tier, timezone.localdate()),
         lines=lines,
         reversible=selectors.reversible(lines),
         purchase_form=PurchaseForm(),
+        payment_steps=selectors.payment_steps(card.balance, program),
         lookup_form=CardLookupForm(),
     )
     return render(request, "admin/counter/card.html", context)
@@ -134,7 +137,7 @@ def reverse_purchase(request, line_id):
             _("Receipt %(reference)s reversed: %(points)s points. New balance %(balance)s.")
             % {
                 "reference": line.reference,
-                "points": reversal.points,
+                "points": signed_points(reversal.points),
                 "balance": reversal.balance_after,
             },
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
@@ -188,3 +189,11 @@ def ledger_mismatches() -> QuerySet[Card]:
         )
         .order_by("pk")
     )
+
+
+def payment_steps(balance: int, program: Program, *, limit: int = 40) -> list[tuple[int, Decimal]]:
+    """The point amounts staff may take as money off a bill, with their value in money."""
+    step = program.pay_with_points_step
+    return [
+        (points, points * program.point_value) for points in range(step, max(balance, 0) + 1, step)
+    ][:limit]

@@ -1,16 +1,23 @@
+from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
-from loyalty import views
+from loyalty import pages, views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", pages.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("portal/", views.portal, name="portal"),
+    path("portal/", pages.portal, name="portal"),
     path("portal/history/", views.history, name="history"),
     path("portal/claim/", views.claim, name="claim_card"),
     path("portal/digital-card/", views.digital_card, name="digital_card"),
+    path("rewards/", include("rewards.urls")),
     path("accounts/", include("allauth.urls")),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
 ]
+
+if settings.DEBUG:
+    # Uploaded reward images in development; production serves MEDIA_ROOT from the proxy.
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -5,23 +5,15 @@ from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from loyalty import selectors, services
-from loyalty.codes import qr_svg
 from loyalty.exceptions import LoyaltyError
 from loyalty.forms import ClaimCardForm
-from loyalty.models import Program, Tier
 
 HISTORY_PAGE_SIZE = 20
-
-
-def home(request):
-    context = {"program": Program.current(), "tiers": Tier.objects.all()}
-    return render(request, "loyalty/home.html", context)
 
 
 @never_cache
@@ -33,28 +25,6 @@ def healthz(request):
     except DatabaseError:
         return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
     return JsonResponse({"status": "ok"})
-
-
-@login_required
-def portal(request):
-    card = selectors.member_card(request.user)
-    if card is None:
-        return render(request, "loyalty/no_card.html", {"form": ClaimCardForm()})
-    program = Program.current()
-    tiers = list(Tier.objects.all())
-    context = {
-        "card": card,
-        "qr": qr_svg(
-            card.number, title=_("QR code of card %(number)s") % {"number": card.formatted_number}
-        ),
-        "program": program,
-        "progress": selectors.tier_progress(card, program, tiers),
-        "points_value": card.balance * program.point_value if card.balance > 0 else 0,
-        "expires_on": selectors.expiry_date(card, program),
-        "bonus_days": selectors.active_bonus_days(card.tier, timezone.localdate()),
-        "recent": selectors.card_history(request.user)[:5],
-    }
-    return render(request, "loyalty/portal.html", context)
 
 
 @login_required

@@ -23,7 +23,9 @@ def test_visitor_signs_up_confirms_email_and_sets_profile_in_finnish(page, live_
     link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", mail.outbox[-1].body).group(0)
     page.goto(link.replace("http://testserver", live_server.url))
     page.get_by_role("button", name="Confirm").click()
-    expect(page.get_by_role("heading", name="Hello, Ana")).to_be_visible()
+    # A new member lands on their new digital card, sign-up bonus included.
+    expect(page.get_by_text("Ana's card")).to_be_visible()
+    assert User.objects.get(email="ana@example.com").cards.get().balance > 0
 
     page.get_by_role("link", name="Profile").click()
     assert accessibility_violations(page) == []

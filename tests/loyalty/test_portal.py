@@ -9,7 +9,8 @@ from loyalty import services
 from loyalty.models import BonusDay, Card, CardStatus, PointTransaction
 from tests.factories import make_card
 
-PORTAL_QUERIES = 8  # session, user, card, program, tiers, earned, bonus days, recent
+# Session, user, card, program, rewards, rewards held, tiers, earned, bonus days, recent lines.
+PORTAL_QUERIES = 10
 HISTORY_QUERIES = 4  # session, user, count, one page of lines
 NOON = datetime.datetime(2026, 11, 24, 12, tzinfo=datetime.UTC)
 

@@ -146,5 +146,3 @@ def test_card_list_queries_do_not_grow(owner_client, tiers, cards, django_assert
     with django_assert_num_queries(CARD_LIST_QUERIES):
         owner_client.get(reverse("admin:loyalty_card_changelist"))
     assert Card.objects.count() == cards
-
-

@@ -8,6 +8,7 @@ from django.db import transaction
 from accounts.models import User
 from accounts.roles import OWNER, STAFF
 from loyalty import demo
+from rewards import demo as reward_demo
 
 DEMO_PASSWORD = "suki-demo-2026"  # noqa: S105 - printed on screen for local demos
 
@@ -28,6 +29,8 @@ class Command(BaseCommand):
             demo.seed_program(staff)
             demo.seed_members(member, staff)
             walk_in = demo.seed_walk_in(staff)
+            reward_demo.seed_rewards()
+            reward_demo.seed_vouchers(staff)
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Log in with:"))
         for email, _first, _last, role in PEOPLE:
             where = "/admin/" if role else "/accounts/login/"

@@ -1,0 +1,279 @@
+"""The only writers of reward stock and voucher status.
+
+Points move only through `loyalty.services`. Every function locks what it decides on in a
+fixed order, card first and then reward (or the voucher row), so concurrent redemptions,
+cancellations and fulfilments serialise: stock is never oversold, a redemption never takes
+a balance below zero, and a voucher is fulfilled, cancelled or expired exactly once.
+"""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from loyalty import services as loyalty_services
+from loyalty.exceptions import CardNotActive, InsufficientPoints
+from loyalty.models import Card, CardStatus, Kind, PointTransaction, Program, Tier
+from rewards.exceptions import (
+    InvalidPayment,
+    InvalidQuantity,
+    InvalidVoucherCode,
+    LimitReached,
+    NotCancellable,
+    RewardUnavailable,
+    SoldOut,
+    TierTooLow,
+    VoucherAlreadyUsed,
+    VoucherCancelled,
+    VoucherExpired,
+    VoucherNotFound,
+)
+from rewards.models import (
+    VOUCHER_ALPHABET,
+    VOUCHER_LENGTH,
+    Redemption,
+    RedemptionStatus,
+    Reward,
+    RewardKind,
+)
+
+MAX_QUANTITY = 10
+OPEN_STATUSES = [RedemptionStatus.ISSUED, RedemptionStatus.FULFILLED]
+
+
+def new_voucher_code() -> str:
+    return "".join(secrets.choice(VOUCHER_ALPHABET) for _ in range(VOUCHER_LENGTH))
+
+
+def normalise_code(text: str) -> str:
+    """The code as typed or scanned, or InvalidVoucherCode if it cannot be one."""
+    code = "".join(char for char in (text or "").upper() if char not in " -")
+    if len(code) != VOUCHER_LENGTH or any(char not in VOUCHER_ALPHABET for char in code):
+        raise InvalidVoucherCode
+    return code
+
+
+def tier_allows(tier: Tier | None, minimum: Tier | None) -> bool:
+    return minimum is None or (tier is not None and tier.threshold >= minimum.threshold)
+
+
+def redeemed_count(card: Card, reward: Reward) -> int:
+    """Units of a reward this member holds or used (cancelled and expired do not count)."""
+    holder = {"card__user": card.user_id} if card.user_id else {"card": card}
+    total = Redemption.objects.filter(reward=reward, status__in=OPEN_STATUSES, **holder).aggregate(
+        total=Sum("quantity")
+    )["total"]
+    return total or 0
+
+
+@transaction.atomic
+def redeem(card: Card, reward: Reward, *, quantity: int = 1) -> Redemption:
+    """Spend points on a reward and issue its voucher.
+
+    Checks, with the card and reward locked: the reward is active and in its window, the
+    card's tier is high enough, enough stock is left, the member's limit is not passed and
+    the balance covers the cost (a negative balance never redeems). Donations are fulfilled
+    at once."""
+    if (
+        not isinstance(quantity, int)
+        or isinstance(quantity, bool)
+        or not 1 <= quantity <= MAX_QUANTITY
+    ):
+        raise InvalidQuantity
+    card = Card.objects.select_for_update().select_related("tier").get(pk=card.pk)
+    reward = Reward.objects.select_for_update().get(pk=reward.pk)
+    if card.status != CardStatus.ACTIVE:
+        raise CardNotActive
+    if not reward.is_available():
+        raise RewardUnavailable
+    minimum = (
+        Tier.objects.filter(pk=reward.minimum_tier_id).first() if reward.minimum_tier_id else None
+    )
+    if not tier_allows(card.tier, minimum):
+        raise TierTooLow(
+            _("This reward is for %(tier)s members and above.") % {"tier": minimum.name}
+        )
+    if reward.stock is not None and reward.stock < quantity:
+        raise SoldOut
+    if reward.per_member_limit is not None and (
+        redeemed_count(card, reward) + quantity > reward.per_member_limit
+    ):
+        raise LimitReached
+    cost = reward.points_cost * quantity
+    if card.balance < cost:
+        raise InsufficientPoints(
+            _("This needs %(cost)s points; the card has %(balance)s.")
+            % {"cost": cost, "balance": card.balance}
+        )
+    now = timezone.now()
+    donation = reward.kind == RewardKind.DONATION
+    redemption = _create_voucher(
+        card=card,
+        reward=reward,
+        quantity=quantity,
+        points=cost,
+        valid_until=now + datetime.timedelta(days=reward.valid_days),
+        status=RedemptionStatus.FULFILLED if donation else RedemptionStatus.ISSUED,
+        fulfilled_at=now if donation else None,
+    )
+    loyalty_services.spend_points(card, cost, source=redemption, note=reward.name)
+    if reward.stock is not None:
+        Reward.objects.filter(pk=reward.pk).update(stock=F("stock") - quantity)
+    return redemption
+
+
+def _create_voucher(**fields) -> Redemption:
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                return Redemption.objects.create(code=new_voucher_code(), **fields)
+        except IntegrityError:  # a code collision: 32^10 makes it rare, not impossible
+            continue
+    raise RuntimeError("Could not find a free voucher code.")
+
+
+def _close(redemption: Redemption, status: str, *, by=None) -> Redemption:
+    """Refund and restock a locked, still-issued voucher and mark it cancelled or expired."""
+    card = Card.objects.select_for_update().get(pk=redemption.card_id)
+    reward = Reward.objects.select_for_update().get(pk=redemption.reward_id)
+    loyalty_services.refund_points(
+        card, redemption.points, source=redemption, staff=by, note=reward.name
+    )
+    if reward.stock is not None:
+        Reward.objects.filter(pk=reward.pk).update(stock=F("stock") + redemption.quantity)
+    redemption.status = status
+    redemption.closed_at = timezone.now()
+    redemption.closed_by = by
+    redemption.save(update_fields=["status", "closed_at", "closed_by"])
+    return redemption
+
+
+def _lock_voucher(redemption: Redemption) -> Redemption:
+    # Card before voucher, the same order as redeem(), so the two never deadlock.
+    Card.objects.select_for_update().filter(pk=redemption.card_id).first()
+    return Redemption.objects.select_for_update().select_related("reward").get(pk=redemption.pk)
+
+
+@transaction.atomic
+def cancel_redemption(redemption: Redemption, *, by) -> Redemption:
+    """Cancel an unused voucher: the points come back and the stock is restored."""
+    redemption = _lock_voucher(redemption)
+    if redemption.status != RedemptionStatus.ISSUED:
+        raise NotCancellable
+    if redemption.valid_until <= timezone.now():
+        _close(redemption, RedemptionStatus.EXPIRED)
+        raise NotCancellable(_("This voucher had expired; its points are back on the card."))
+    return _close(redemption, RedemptionStatus.CANCELLED, by=by)
+
+
+def expire_if_due(redemption: Redemption) -> Redemption:
+    """Expire a voucher past its validity (refund and restock), once. Safe to call on every look."""
+    if redemption.status != RedemptionStatus.ISSUED or redemption.valid_until > timezone.now():
+        return redemption
+    with transaction.atomic():
+        locked = _lock_voucher(redemption)
+        if locked.status == RedemptionStatus.ISSUED and locked.valid_until <= timezone.now():
+            _close(locked, RedemptionStatus.EXPIRED)
+        return locked
+
+
+def expire_vouchers(now: datetime.datetime | None = None) -> int:
+    """Expire every voucher past its validity; returns how many. Used by the daily run."""
+    now = now or timezone.now()
+    due = Redemption.objects.filter(status=RedemptionStatus.ISSUED, valid_until__lte=now)
+    expired = 0
+    for redemption in due.only("pk", "card_id", "status", "valid_until").iterator():
+        if expire_if_due(redemption).status == RedemptionStatus.EXPIRED:
+            expired += 1
+    return expired
+
+
+def _refusal(redemption: Redemption) -> Exception:
+    when = lambda moment: date_format(timezone.localtime(moment), "DATETIME_FORMAT")  # noqa: E731
+    if redemption.status == RedemptionStatus.FULFILLED:
+        who = redemption.fulfilled_by.get_full_name() if redemption.fulfilled_by else _("online")
+        return VoucherAlreadyUsed(
+            _("This voucher was already used on %(when)s (by %(who)s).")
+            % {"when": when(redemption.fulfilled_at), "who": who or redemption.fulfilled_by.email}
+        )
+    if redemption.status == RedemptionStatus.CANCELLED:
+        return VoucherCancelled(
+            _("This voucher was cancelled on %(when)s and its points were refunded.")
+            % {"when": when(redemption.closed_at)}
+        )
+    return VoucherExpired(
+        _("This voucher expired on %(when)s and its points were refunded.")
+        % {"when": when(redemption.valid_until)}
+    )
+
+
+def find_voucher(text: str) -> Redemption:
+    """The voucher a code belongs to, expiring it first if it is past its validity."""
+    code = normalise_code(text)
+    redemption = (
+        Redemption.objects.select_related("reward", "card__user", "fulfilled_by")
+        .filter(code=code)
+        .first()
+    )
+    if redemption is None:
+        raise VoucherNotFound
+    return expire_if_due(redemption)
+
+
+@transaction.atomic
+def fulfil_redemption(redemption: Redemption, *, staff) -> Redemption:
+    """Mark a voucher used at the counter. A used, cancelled or expired voucher says which,
+    when and by whom; two staff fulfilling at once fulfil it once."""
+    redemption = _lock_voucher(redemption)
+    if redemption.status == RedemptionStatus.ISSUED and redemption.valid_until <= timezone.now():
+        _close(redemption, RedemptionStatus.EXPIRED)
+    if redemption.status != RedemptionStatus.ISSUED:
+        raise _refusal(redemption)
+    redemption.status = RedemptionStatus.FULFILLED
+    redemption.fulfilled_at = timezone.now()
+    redemption.fulfilled_by = staff
+    redemption.save(update_fields=["status", "fulfilled_at", "fulfilled_by"])
+    return redemption
+
+
+def refusal_for(redemption: Redemption) -> str | None:
+    """What the counter says about a voucher that cannot be used, or None if it can."""
+    if redemption.status == RedemptionStatus.ISSUED:
+        return None
+    return str(_refusal(redemption))
+
+
+@transaction.atomic
+def pay_with_points(card: Card, points: int, *, staff, reference: str) -> PointTransaction:
+    """Take points off a card as money off the current bill, at the program's point value.
+
+    Points come in the owner's steps and never exceed the balance; the same receipt on the
+    same card is paid once (a double submit returns the first line)."""
+    program = Program.current()
+    reference = (reference or "").strip()
+    if not reference:
+        raise InvalidPayment(_("Enter the receipt number."))
+    if not isinstance(points, int) or points <= 0 or points % program.pay_with_points_step:
+        raise InvalidPayment
+    card = Card.objects.select_for_update().get(pk=card.pk)
+    earlier = PointTransaction.objects.filter(
+        card=card, kind=Kind.REDEMPTION, reference=reference, source_id__isnull=True
+    ).first()
+    if earlier is not None:
+        return earlier
+    value = points * program.point_value
+    note = _("Paid %(value)s with points") % {"value": f"{value:.2f}"}
+    return loyalty_services.spend_points(card, points, staff=staff, note=note, reference=reference)
+
+
+def donated_points() -> int:
+    total = Redemption.objects.filter(
+        reward__kind=RewardKind.DONATION, status=RedemptionStatus.FULFILLED
+    ).aggregate(total=Sum("points"))["total"]
+    return total or 0
