@@ -1,0 +1,84 @@
+"""Rules that must hold when tills and browser tabs act on one card at the same moment."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from loyalty import services
+from loyalty.exceptions import InsufficientPoints
+from loyalty.models import Kind, PointTransaction
+
+pytestmark = [
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="SQLite has no row locks; run with DATABASE_URL=postgres://... to test concurrency",
+    ),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+def all_at_once(count, work):
+    """Run work(index) in `count` threads released together; return each result or error."""
+    barrier = threading.Barrier(count)
+    results = [None] * count
+
+    def run(index):
+        try:
+            connection.ensure_connection()  # connect first, so the calls themselves collide
+            barrier.wait(timeout=30)
+            results[index] = work(index)
+        except Exception as error:
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a thread is stuck"
+    return results
+
+
+def ledger_sum(card):
+    return sum(PointTransaction.objects.filter(card=card).values_list("points", flat=True))
+
+
+def test_same_receipt_submitted_by_eight_tills_at_once_is_recorded_once(card, staff, program):
+    results = all_at_once(
+        8, lambda _index: services.record_purchase(card, "12.50", reference="R-1", staff=staff)
+    )
+
+    assert all(isinstance(result, PointTransaction) for result in results), results
+    assert len({result.pk for result in results}) == 1
+    assert PointTransaction.objects.filter(card=card, kind=Kind.PURCHASE).count() == 1
+    card.refresh_from_db()
+    assert card.balance == 50 + 12 + 25
+
+
+def test_concurrent_spending_never_takes_the_balance_below_zero(card, program):
+    services.award_bonus(card, Kind.GOODWILL, 50)  # balance 100
+
+    results = all_at_once(10, lambda _index: services.spend_points(card, 30, note="Coffee"))
+
+    spent = [result for result in results if isinstance(result, PointTransaction)]
+    refused = [result for result in results if isinstance(result, InsufficientPoints)]
+    assert (len(spent), len(refused)) == (3, 7), results
+    card.refresh_from_db()
+    assert card.balance == 10
+    assert sorted(line.balance_after for line in spent) == [10, 40, 70]
+
+
+def test_concurrent_purchases_with_different_receipts_all_land(card, staff, program):
+    results = all_at_once(
+        8,
+        lambda index: services.record_purchase(card, "10.00", reference=f"R-{index}", staff=staff),
+    )
+
+    assert all(isinstance(result, PointTransaction) for result in results), results
+    assert PointTransaction.objects.filter(card=card, kind=Kind.PURCHASE).count() == 8
+    assert PointTransaction.objects.filter(card=card, kind=Kind.FIRST_PURCHASE_BONUS).count() == 1
+    card.refresh_from_db()
+    assert card.balance == ledger_sum(card) == 50 + 8 * 10 + 25
