@@ -43,6 +43,7 @@ class ProgramAdmin(admin.ModelAdmin):
         ),
         (gettext_lazy("Spending"), {"fields": ["point_value", "pay_with_points_step"]}),
         (gettext_lazy("Expiry"), {"fields": ["expiry_months", "expiry_warning_days"]}),
+        (gettext_lazy("Surveys"), {"fields": ["survey_invitation_days"]}),
         (
             gettext_lazy("Bonuses"),
             {

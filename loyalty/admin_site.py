@@ -21,6 +21,7 @@ class SukiAdminSite(admin.AdminSite):
 
         from loyalty import counter
         from rewards import counter as reward_counter
+        from surveys import counter as survey_counter
 
         view = self.admin_view
         urls = [
@@ -51,6 +52,11 @@ class SukiAdminSite(admin.AdminSite):
                 name="counter_fulfil",
             ),
             path("counter/card/<int:card_id>/pay/", view(reward_counter.pay), name="counter_pay"),
+            path(
+                "counter/line/<int:line_id>/slip/",
+                view(survey_counter.visit_slip),
+                name="counter_slip",
+            ),
         ]
         return urls + super().get_urls()
 

@@ -44,6 +44,16 @@ MEMBERS = [
     ("Putri", "Anggraini"),
     ("Miguel", "Torres"),
     ("Noora", "Salminen"),
+    ("Andres", "Mendoza"),
+    ("Kaisa", "Virtanen"),
+    ("Wayan", "Sudarsana"),
+    ("Teresa", "Aquino"),
+    ("Ville", "Hämäläinen"),
+    ("Ayu", "Kusuma"),
+    ("Ramon", "Navarro"),
+    ("Laura", "Koskinen"),
+    ("Fajar", "Hidayat"),
+    ("Bea", "Castillo"),
 ]
 STORES = ["Main Street", "Harbour kiosk"]
 
@@ -109,7 +119,7 @@ def seed_members(primary_member, staff):
             user = primary_member
         else:
             email = f"{first.lower()}.{last.lower().replace(' ', '')}@example.com"
-            email = email.replace("ä", "a").replace("ö", "o")
+            email = email.replace("ä", "a").replace("ö", "o").replace("ñ", "n")
             user, _ = User.objects.get_or_create(
                 email=email, defaults={"first_name": first, "last_name": last}
             )

@@ -67,6 +67,11 @@ class Program(models.Model):
         validators=[MinValueValidator(1)],
         help_text=_("Points are spent as money off in multiples of this."),
     )
+    survey_invitation_days = models.PositiveSmallIntegerField(
+        _("days between visit surveys"),
+        default=30,
+        help_text=_("A member is asked about a visit at most once in this many days."),
+    )
 
     class Meta:
         verbose_name = _("program")

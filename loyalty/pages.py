@@ -12,6 +12,7 @@ from loyalty.forms import ClaimCardForm
 from loyalty.models import Program, Tier
 from rewards import selectors as reward_selectors
 from rewards.services import donated_points
+from surveys import services as survey_services
 
 
 def home(request):
@@ -45,5 +46,6 @@ def portal(request):
         "recent": selectors.card_history(request.user)[:5],
         "ready_rewards": ready,
         "next_reward": next_reward,
+        "invitation": survey_services.invite_after_visit(request.user),
     }
     return render(request, "loyalty/portal.html", context)

@@ -144,6 +144,8 @@ ACCOUNT_RATE_LIMITS = {
     "reauthenticate": "10/m/user",
     # Card claims (number + PIN) at the portal.
     "claim_card": "10/h/user,30/h/ip",
+    # Answers to public and receipt surveys from people who are not logged in.
+    "survey_answer": "20/h/ip",
 }
 # Behind a proxy: how many proxies append to X-Forwarded-For, so the client address is real.
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("portal/claim/", views.claim, name="claim_card"),
     path("portal/digital-card/", views.digital_card, name="digital_card"),
     path("rewards/", include("rewards.urls")),
+    path("", include("surveys.urls")),
     path("accounts/", include("allauth.urls")),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),

@@ -9,6 +9,7 @@ from accounts.models import User
 from accounts.roles import OWNER, STAFF
 from loyalty import demo
 from rewards import demo as reward_demo
+from surveys import demo as survey_demo
 
 DEMO_PASSWORD = "suki-demo-2026"  # noqa: S105 - printed on screen for local demos
 
@@ -31,6 +32,7 @@ class Command(BaseCommand):
             walk_in = demo.seed_walk_in(staff)
             reward_demo.seed_rewards()
             reward_demo.seed_vouchers(staff)
+            survey_demo.seed_surveys()
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Log in with:"))
         for email, _first, _last, role in PEOPLE:
             where = "/admin/" if role else "/accounts/login/"
