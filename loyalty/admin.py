@@ -53,6 +53,7 @@ class ProgramAdmin(admin.ModelAdmin):
                     "birthday_bonus",
                     "survey_bonus",
                     "testimonial_bonus",
+                    "testimonial_bonus_days",
                     "referral_bonus",
                     "goodwill_default",
                 ]

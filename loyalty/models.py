@@ -67,6 +67,11 @@ class Program(models.Model):
         validators=[MinValueValidator(1)],
         help_text=_("Points are spent as money off in multiples of this."),
     )
+    testimonial_bonus_days = models.PositiveSmallIntegerField(
+        _("days between testimonial bonuses"),
+        default=365,
+        help_text=_("A member earns the testimonial bonus at most once in this many days."),
+    )
     survey_invitation_days = models.PositiveSmallIntegerField(
         _("days between visit surveys"),
         default=30,

@@ -12,6 +12,7 @@ from loyalty.forms import ClaimCardForm
 from loyalty.models import Program, Tier
 from rewards import selectors as reward_selectors
 from rewards.services import donated_points
+from surveys import selectors as survey_selectors
 from surveys import services as survey_services
 
 
@@ -22,6 +23,7 @@ def home(request):
         "program": program,
         "tiers": Tier.objects.all(),
         "donated_points": given,
+        "testimonials": survey_selectors.published_testimonials(),
         "donated_value": given * program.point_value,
     }
     return render(request, "loyalty/home.html", context)
@@ -46,6 +48,8 @@ def portal(request):
         "recent": selectors.card_history(request.user)[:5],
         "ready_rewards": ready,
         "next_reward": next_reward,
-        "invitation": survey_services.invite_after_visit(request.user),
+        "invitation": survey_services.invite_after_visit(
+            request.user, blocked=survey_selectors.has_open_complaint(request.user)
+        ),
     }
     return render(request, "loyalty/portal.html", context)

@@ -146,6 +146,8 @@ ACCOUNT_RATE_LIMITS = {
     "claim_card": "10/h/user,30/h/ip",
     # Answers to public and receipt surveys from people who are not logged in.
     "survey_answer": "20/h/ip",
+    # The public contact and complaint form.
+    "contact_form": "5/h/ip",
 }
 # Behind a proxy: how many proxies append to X-Forwarded-For, so the client address is real.
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
@@ -228,3 +230,6 @@ LOGGING = {
 # Development and tests serve static files straight from the app folders.
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# Absolute links in e-mails (confirmation links use the request's own host).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")

@@ -283,3 +283,6 @@ class ResponseAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+from surveys import complaint_admin  # noqa: E402, F401 - registers the complaint admin

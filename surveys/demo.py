@@ -5,10 +5,25 @@ import random
 
 from django.utils import timezone
 
+from accounts.models import User
 from loyalty.demo import clock_at
 from loyalty.models import Kind, PointTransaction
 from surveys import services
-from surveys.models import Audience, Choice, Question, QuestionKind, Survey
+from surveys.models import (
+    Audience,
+    Category,
+    Channel,
+    Choice,
+    Complaint,
+    Question,
+    QuestionKind,
+    Remedy,
+    ReplyTemplate,
+    Resolution,
+    Status,
+    Survey,
+    Testimonial,
+)
 
 COMMENTS = {
     "promoter": [
@@ -116,3 +131,112 @@ def _answer_visits(visit, nps, csat, liked, choices, comment, now):
         user = purchase.card.user if generator.random() < 0.35 else None
         with clock_at(purchase.created_at + datetime.timedelta(hours=generator.randint(1, 30))):
             services.submit_response(visit, answers, user=user, purchase=purchase)
+
+
+REPLY_TEMPLATES = [
+    (
+        "Sorry, we are looking into it",
+        "Thank you for telling us, and sorry for the trouble. We are looking into it "
+        "and will get back to you within a day.",
+    ),
+    (
+        "Points corrected",
+        "We checked your points history and corrected the line. The points are now on your card.",
+    ),
+    (
+        "Refund on the way",
+        "We have refunded the amount to your card; it can take a few days to show.",
+    ),
+]
+
+
+def seed_complaints(staff, owner):
+    """Cases in every state, with replies and internal notes, and testimonials."""
+    if ReplyTemplate.objects.exists():
+        return
+    for title, body in REPLY_TEMPLATES:
+        ReplyTemplate.objects.create(title=title, body=body)
+    now = timezone.now()
+    members = list(User.objects.filter(cards__isnull=False, is_staff=False).order_by("pk")[:8])
+    with clock_at(now - datetime.timedelta(days=6)):
+        services.file_complaint(
+            name="Pekka Visitor",
+            email="pekka@example.com",
+            category=Category.PRODUCT,
+            description="The sandwich I bought on Saturday was stale.",
+            remedy_sought=Remedy.REFUND,
+            channel=Channel.PUBLIC_FORM,
+        )
+    cases = []
+    for days, member, category, text in [
+        (9, members[1], Category.SERVICE, "Nobody served me for ten minutes at the counter."),
+        (5, members[2], Category.BILLING, "My purchase on Monday did not earn any points."),
+        (3, members[3], Category.STAFF, "The barista was rude when I asked for oat milk."),
+        (
+            20,
+            members[4],
+            Category.PRODUCT,
+            "The cake I ordered for a birthday was the wrong flavour.",
+        ),
+        (30, members[5], Category.SERVICE, "My table booking was lost."),
+    ]:
+        with clock_at(now - datetime.timedelta(days=days)):
+            cases.append(
+                services.file_complaint(
+                    user=member,
+                    name=member.get_full_name(),
+                    email=member.email,
+                    category=category,
+                    description=text,
+                    remedy_sought=Remedy.APOLOGY,
+                    channel=Channel.PORTAL,
+                )
+            )
+    acknowledged, in_progress, with_note, resolved, closed = cases
+    services.reply(acknowledged, REPLY_TEMPLATES[0][1], author=staff)
+    services.reply(in_progress, REPLY_TEMPLATES[0][1], author=staff)
+    services.change_status(in_progress, Status.IN_PROGRESS, actor=staff)
+    services.reply(
+        in_progress,
+        "Checked the till log: the card was scanned but the receipt was not.",
+        author=staff,
+        internal=True,
+    )
+    services.reply(
+        with_note, "Spoke to the barista; coaching booked for Friday.", author=owner, internal=True
+    )
+    services.assign(with_note, staff, actor=owner)
+    for case, points in [(resolved, 150), (closed, 0)]:
+        services.reply(case, REPLY_TEMPLATES[0][1], author=staff)
+        services.change_status(case, Status.IN_PROGRESS, actor=staff)
+        services.resolve_complaint(
+            case,
+            actor=staff,
+            resolution_type=Resolution.GOODWILL if points else Resolution.APOLOGY,
+            summary="We are sorry. We made it right.",
+            goodwill_points=points,
+        )
+    services.rate_handling(closed, 4, "Handled well, thank you.")
+    # Older survey follow-ups were handled at the time; the recent ones wait in the queue.
+    for follow_up in Complaint.objects.filter(
+        channel=Channel.SURVEY_FOLLOW_UP, created_at__lt=now - datetime.timedelta(days=12)
+    ):
+        services.reply(follow_up, REPLY_TEMPLATES[0][1], author=staff)
+        services.change_status(follow_up, Status.IN_PROGRESS, actor=staff)
+        services.resolve_complaint(
+            follow_up,
+            actor=staff,
+            resolution_type=Resolution.APOLOGY,
+            summary="We talked it through with the team. Sorry, and thank you for telling us.",
+        )
+    services.change_status(closed, Status.CLOSED, actor=staff)
+    for member, rating, text, approve in [
+        (members[0], 5, "The best coffee on the street and they know my order by heart.", True),
+        (members[6], 5, "Cosy place, kind staff, and the points add up fast.", True),
+        (members[7], 4, "Great pastries. Wish they opened earlier on Sundays!", True),
+        (members[2], 3, "Good, but the queue at lunch is long.", None),
+    ]:
+        testimonial = services.submit_testimonial(member, rating, text)
+        if approve:
+            services.decide_testimonial(testimonial, approve=True, staff=staff)
+    return Testimonial.objects.count()

@@ -21,3 +21,7 @@ class LoginRequired(SurveyError):
 
 class InvalidVisitLink(SurveyError):
     message = _("This survey link is not valid. Please scan the code on your receipt again.")
+
+
+class ComplaintError(LoyaltyError):
+    message = _("That cannot be done with this case.")

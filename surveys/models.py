@@ -200,3 +200,293 @@ class Invitation(models.Model):
 
     def __str__(self):
         return f"{self.survey} → {self.user}"
+
+
+# Complaints ----------------------------------------------------------------------------
+
+
+class Category(models.TextChoices):
+    PRODUCT = "product", _("Product")
+    SERVICE = "service", _("Service")
+    STAFF = "staff", _("Staff")
+    BILLING = "billing", _("Billing and points")
+    OTHER = "other", _("Other")
+
+
+class Remedy(models.TextChoices):
+    REPLACEMENT = "replacement", _("A replacement")
+    REFUND = "refund", _("A refund")
+    APOLOGY = "apology", _("An apology")
+    OTHER = "other", _("Something else")
+
+
+class Channel(models.TextChoices):
+    PORTAL = "portal", _("Member portal")
+    PUBLIC_FORM = "public_form", _("Contact form")
+    SURVEY_FOLLOW_UP = "survey_follow_up", _("Survey follow-up")
+    IN_STORE = "in_store", _("In store")
+    PHONE = "phone", _("Phone")
+
+
+class Priority(models.IntegerChoices):
+    LOW = 1, _("Low")
+    NORMAL = 2, _("Normal")
+    HIGH = 3, _("High")
+    URGENT = 4, _("Urgent")
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    IN_PROGRESS = "in_progress", _("In progress")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+
+
+OPEN_STATUSES = [Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS]
+
+
+class Resolution(models.TextChoices):
+    REPLACEMENT = "replacement", _("Replacement")
+    REFUND = "refund", _("Refund")
+    APOLOGY = "apology", _("Apology")
+    GOODWILL = "goodwill", _("Goodwill points")
+    OTHER = "other", _("Other")
+
+
+class SLATarget(models.Model):
+    """How fast the owner promises to answer and to resolve, per priority."""
+
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, unique=True
+    )
+    first_response_hours = models.PositiveIntegerField(_("first response within hours"))
+    resolution_hours = models.PositiveIntegerField(_("resolution within hours"))
+
+    class Meta:
+        ordering = ["priority"]
+        verbose_name = _("SLA target")
+        verbose_name_plural = _("SLA targets")
+
+    def __str__(self):
+        return self.get_priority_display()
+
+
+class Complaint(models.Model):
+    reference = models.CharField(_("reference"), max_length=20, unique=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("member"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="complaints",
+    )
+    card = models.ForeignKey(
+        Card, null=True, blank=True, on_delete=models.SET_NULL, related_name="complaints"
+    )
+    name = models.CharField(_("name"), max_length=150)
+    email = models.EmailField(_("e-mail"))
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    category = models.CharField(_("category"), max_length=12, choices=Category.choices)
+    description = models.TextField(_("what happened"), max_length=4000)
+    remedy_sought = models.CharField(
+        _("what would you like us to do"), max_length=12, choices=Remedy.choices
+    )
+    receipt_number = models.CharField(_("receipt number"), max_length=64, blank=True)
+    photo = models.ImageField(_("photo"), upload_to="complaints/", blank=True)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.NORMAL
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.NEW, db_index=True
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_complaints",
+        limit_choices_to={"is_staff": True},
+    )
+    created_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
+    first_response_due = models.DateTimeField(_("first response due"), null=True, blank=True)
+    resolution_due = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    resolution_type = models.CharField(
+        _("resolution"), max_length=12, choices=Resolution.choices, blank=True
+    )
+    resolution_summary = models.TextField(_("resolution summary"), blank=True)
+    goodwill_points = models.PositiveIntegerField(_("goodwill points"), default=0)
+    rating = models.PositiveSmallIntegerField(
+        _("rating of the handling"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    rating_comment = models.TextField(_("rating comment"), blank=True, max_length=2000)
+    rated_at = models.DateTimeField(null=True, blank=True)
+    escalated_first_response = models.BooleanField(default=False)
+    escalated_resolution = models.BooleanField(default=False)
+    survey_response = models.OneToOneField(
+        Response,
+        verbose_name=_("survey answer"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="follow_up",
+    )
+    disputed_line = models.ForeignKey(
+        PointTransaction,
+        verbose_name=_("points line questioned"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5),
+                name="complaint_rating_1_to_5",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "resolution_due"])]
+
+    def __str__(self):
+        return self.reference
+
+    @property
+    def is_open(self):
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_overdue(self):
+        now = timezone.now()
+        if not self.is_open:
+            return False
+        late_answer = (
+            self.first_response_at is None
+            and self.first_response_due
+            and self.first_response_due < now
+        )
+        late_fix = self.resolution_due and self.resolution_due < now
+        return bool(late_answer or late_fix)
+
+
+class ComplaintMessage(models.Model):
+    complaint = models.ForeignKey(Complaint, related_name="messages", on_delete=models.CASCADE)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    from_customer = models.BooleanField(default=False)
+    internal = models.BooleanField(
+        _("internal note"),
+        default=False,
+        help_text=_("Internal notes are never shown to the customer."),
+    )
+    body = models.TextField(_("message"), max_length=4000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("complaint message")
+        verbose_name_plural = _("complaint messages")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(from_customer=False) | Q(internal=False),
+                name="customers_write_no_notes",
+            )
+        ]
+
+    def __str__(self):
+        return self.body[:50]
+
+
+class ComplaintEvent(models.Model):
+    complaint = models.ForeignKey(Complaint, related_name="events", on_delete=models.CASCADE)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=30)
+    detail = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.action}: {self.detail}"
+
+
+class ReplyTemplate(models.Model):
+    title = models.CharField(_("title"), max_length=100, unique=True)
+    body = models.TextField(_("text"))
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = _("reply template")
+        verbose_name_plural = _("reply templates")
+
+    def __str__(self):
+        return self.title
+
+
+# Testimonials --------------------------------------------------------------------------
+
+
+class TestimonialStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for review")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Not published")
+
+
+class Testimonial(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="testimonials"
+    )
+    rating = models.PositiveSmallIntegerField(
+        _("rating"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    text = models.TextField(_("your words"), max_length=500)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=TestimonialStatus.choices,
+        default=TestimonialStatus.PENDING,
+        db_index=True,
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("testimonial")
+        verbose_name_plural = _("testimonials")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__gte=1, rating__lte=5), name="testimonial_rating"
+            )
+        ]
+
+    def __str__(self):
+        return self.text[:50]
+
+    @property
+    def signature(self):
+        """First name and initial only, for the public page."""
+        if self.user is None:
+            return ""
+        initial = f" {self.user.last_name[:1]}." if self.user.last_name else ""
+        return f"{self.user.first_name or _('A member')}{initial}"

@@ -7,7 +7,16 @@ from django.utils import timezone
 
 from loyalty.models import Kind, PointTransaction
 from surveys.exceptions import AlreadyAnswered, SurveyClosed
-from surveys.models import Choice, Question, Response, Survey
+from surveys.models import (
+    OPEN_STATUSES,
+    Choice,
+    Complaint,
+    Question,
+    Response,
+    Survey,
+    Testimonial,
+    TestimonialStatus,
+)
 
 
 def open_surveys_for(user):
@@ -56,3 +65,15 @@ def bonus_for_response(response_id: int) -> int:
         kind=Kind.SURVEY_BONUS, source_id=response_id, source_type__model="response"
     ).first()
     return line.points if line else 0
+
+
+def has_open_complaint(user) -> bool:
+    return Complaint.objects.filter(user=user, status__in=OPEN_STATUSES).exists()
+
+
+def published_testimonials(limit: int = 6):
+    return (
+        Testimonial.objects.filter(status=TestimonialStatus.APPROVED)
+        .select_related("user")
+        .order_by("-decided_at")[:limit]
+    )

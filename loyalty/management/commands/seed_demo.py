@@ -33,6 +33,7 @@ class Command(BaseCommand):
             reward_demo.seed_rewards()
             reward_demo.seed_vouchers(staff)
             survey_demo.seed_surveys()
+            survey_demo.seed_complaints(staff, owner)
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Log in with:"))
         for email, _first, _last, role in PEOPLE:
             where = "/admin/" if role else "/accounts/login/"
