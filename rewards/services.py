@@ -86,7 +86,8 @@ def redeem(card: Card, reward: Reward, *, quantity: int = 1) -> Redemption:
         or not 1 <= quantity <= MAX_QUANTITY
     ):
         raise InvalidQuantity
-    card = Card.objects.select_for_update().select_related("tier").get(pk=card.pk)
+    # of=("self",): PostgreSQL cannot lock the nullable side of the outer join to tier.
+    card = Card.objects.select_for_update(of=("self",)).select_related("tier").get(pk=card.pk)
     reward = Reward.objects.select_for_update().get(pk=reward.pk)
     if card.status != CardStatus.ACTIVE:
         raise CardNotActive
@@ -160,16 +161,17 @@ def _lock_voucher(redemption: Redemption) -> Redemption:
     return Redemption.objects.select_for_update().select_related("reward").get(pk=redemption.pk)
 
 
-@transaction.atomic
 def cancel_redemption(redemption: Redemption, *, by) -> Redemption:
     """Cancel an unused voucher: the points come back and the stock is restored."""
-    redemption = _lock_voucher(redemption)
-    if redemption.status != RedemptionStatus.ISSUED:
-        raise NotCancellable
-    if redemption.valid_until <= timezone.now():
+    with transaction.atomic():
+        redemption = _lock_voucher(redemption)
+        if redemption.status != RedemptionStatus.ISSUED:
+            raise NotCancellable
+        if redemption.valid_until > timezone.now():
+            return _close(redemption, RedemptionStatus.CANCELLED, by=by)
         _close(redemption, RedemptionStatus.EXPIRED)
-        raise NotCancellable(_("This voucher had expired; its points are back on the card."))
-    return _close(redemption, RedemptionStatus.CANCELLED, by=by)
+    # Raised after the block commits, so the expiry's refund and restock are kept.
+    raise NotCancellable(_("This voucher had expired; its points are back on the card."))
 
 
 def expire_if_due(redemption: Redemption) -> Redemption:
@@ -226,20 +228,24 @@ def find_voucher(text: str) -> Redemption:
     return expire_if_due(redemption)
 
 
-@transaction.atomic
 def fulfil_redemption(redemption: Redemption, *, staff) -> Redemption:
     """Mark a voucher used at the counter. A used, cancelled or expired voucher says which,
     when and by whom; two staff fulfilling at once fulfil it once."""
-    redemption = _lock_voucher(redemption)
-    if redemption.status == RedemptionStatus.ISSUED and redemption.valid_until <= timezone.now():
-        _close(redemption, RedemptionStatus.EXPIRED)
-    if redemption.status != RedemptionStatus.ISSUED:
-        raise _refusal(redemption)
-    redemption.status = RedemptionStatus.FULFILLED
-    redemption.fulfilled_at = timezone.now()
-    redemption.fulfilled_by = staff
-    redemption.save(update_fields=["status", "fulfilled_at", "fulfilled_by"])
-    return redemption
+    with transaction.atomic():
+        redemption = _lock_voucher(redemption)
+        if (
+            redemption.status == RedemptionStatus.ISSUED
+            and redemption.valid_until <= timezone.now()
+        ):
+            _close(redemption, RedemptionStatus.EXPIRED)
+        if redemption.status == RedemptionStatus.ISSUED:
+            redemption.status = RedemptionStatus.FULFILLED
+            redemption.fulfilled_at = timezone.now()
+            redemption.fulfilled_by = staff
+            redemption.save(update_fields=["status", "fulfilled_at", "fulfilled_by"])
+            return redemption
+    # Raised after the block commits, so an expiry found here keeps its refund and restock.
+    raise _refusal(redemption)
 
 
 def refusal_for(redemption: Redemption) -> str | None:

@@ -9,8 +9,9 @@ from loyalty import services
 from loyalty.models import BonusDay, Card, CardStatus, PointTransaction
 from tests.factories import make_card
 
-# Session, user, card, program, rewards, rewards held, tiers, earned, bonus days, recent lines.
-PORTAL_QUERIES = 10
+# Session, user, card, program, rewards, rewards held, tiers, earned, bonus days, recent lines,
+# open complaint, latest purchase, its invitation, the post-visit survey.
+PORTAL_QUERIES = 14
 HISTORY_QUERIES = 4  # session, user, count, one page of lines
 NOON = datetime.datetime(2026, 11, 24, 12, tzinfo=datetime.UTC)
 

@@ -32,6 +32,8 @@ def test_owner_edits_the_one_program_row(owner_client, program):
             "referral_bonus",
             "goodwill_default",
             "pay_with_points_step",
+            "survey_invitation_days",
+            "testimonial_bonus_days",
         ]
     }
     data["points_per_unit"] = "2.00"

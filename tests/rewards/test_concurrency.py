@@ -1,0 +1,101 @@
+"""Reward rules that must hold when many members, tabs and tills act at the same moment."""
+
+import threading
+
+import pytest
+from django.contrib.auth.models import Group
+from django.db import connection
+
+from accounts.roles import STAFF
+from loyalty.exceptions import InsufficientPoints
+from loyalty.models import Kind, PointTransaction
+from rewards import services
+from rewards.exceptions import SoldOut, VoucherAlreadyUsed
+from rewards.models import Redemption, RedemptionStatus
+from tests.factories import UserFactory, make_card
+from tests.rewards.factories import RewardFactory, top_up
+
+pytestmark = [
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="SQLite has no row locks; run with DATABASE_URL=postgres://... to test concurrency",
+    ),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+def all_at_once(count, work):
+    """Run work(index) in `count` threads released together; return each result or error."""
+    barrier = threading.Barrier(count)
+    results = [None] * count
+
+    def run(index):
+        try:
+            connection.ensure_connection()  # connect first, so the calls themselves collide
+            barrier.wait(timeout=30)
+            results[index] = work(index)
+        except Exception as error:
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a thread is stuck"
+    return results
+
+
+def of_type(results, kind):
+    return [result for result in results if isinstance(result, kind)]
+
+
+def test_twenty_members_racing_for_the_last_five_units_get_exactly_five(tiers, program):
+    cards = [top_up(make_card(UserFactory()), 450) for _ in range(20)]
+    reward = RewardFactory(points_cost=100, stock=5, per_member_limit=1)
+
+    results = all_at_once(20, lambda index: services.redeem(cards[index], reward))
+
+    won = of_type(results, Redemption)
+    lost = of_type(results, SoldOut)
+    assert (len(won), len(lost)) == (5, 15), results
+    reward.refresh_from_db()
+    assert reward.stock == 0
+    assert Redemption.objects.filter(reward=reward).count() == 5
+    assert len({redemption.code for redemption in won}) == 5
+    assert PointTransaction.objects.filter(kind=Kind.REDEMPTION).count() == 5
+
+
+def test_twenty_tabs_spending_one_balance_never_take_it_below_zero(card, program):
+    card = top_up(card, 950)  # 1000 points: ten rewards' worth
+    reward = RewardFactory(points_cost=100, stock=None, per_member_limit=None)
+
+    results = all_at_once(20, lambda _index: services.redeem(card, reward))
+
+    won = of_type(results, Redemption)
+    refused = of_type(results, InsufficientPoints)
+    assert (len(won), len(refused)) == (10, 10), results
+    card.refresh_from_db()
+    assert card.balance == 0
+    spent = PointTransaction.objects.filter(card=card, kind=Kind.REDEMPTION)
+    assert sorted(spent.values_list("balance_after", flat=True)) == list(range(0, 1000, 100))
+
+
+def test_two_staff_fulfilling_one_voucher_at_once_fulfil_it_once(card, staff, program):
+    other_staff = UserFactory(first_name="Tove", is_staff=True)
+    other_staff.groups.add(Group.objects.get(name=STAFF))
+    redemption = services.redeem(top_up(card, 450), RewardFactory())
+    tills = [staff, other_staff]
+
+    results = all_at_once(
+        2, lambda index: services.fulfil_redemption(redemption, staff=tills[index])
+    )
+
+    (used,) = of_type(results, Redemption)
+    (refused,) = of_type(results, VoucherAlreadyUsed)
+    assert f"(by {used.fulfilled_by.get_full_name()})" in str(refused)
+    redemption.refresh_from_db()
+    assert redemption.status == RedemptionStatus.FULFILLED
+    assert redemption.fulfilled_by == used.fulfilled_by
