@@ -236,6 +236,14 @@ class Echo:
         return value
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(text):
+    # Answers are typed by anyone with a public link; a spreadsheet would run "=…" as a formula.
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
 def responses_csv(survey, responses, questions):
     writer = csv.writer(Echo())
 
@@ -245,7 +253,7 @@ def responses_csv(survey, responses, questions):
         if answer.number is not None:
             return answer.number
         labels = [choice.label for choice in answer.choices.all()]
-        return "; ".join(labels) if labels else answer.text
+        return "; ".join(labels) if labels else spreadsheet_text(answer.text)
 
     def rows():
         yield writer.writerow(
@@ -258,7 +266,7 @@ def responses_csv(survey, responses, questions):
                 [
                     response.pk,
                     response.created_at.isoformat(),
-                    response.user.email if response.user else "",
+                    spreadsheet_text(response.user.email) if response.user else "",
                     response.tier.name if response.tier else "",
                     *[value(by_question.get(q.pk)) for q in questions],
                 ]

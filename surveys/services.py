@@ -86,7 +86,8 @@ def submit_response(
                     card=card,
                     tier_id=card.tier_id if card else None,
                     purchase=purchase,
-                    session_key=session_key if user is None else "",
+                    # Visit answers are one per receipt; one phone may answer several receipts.
+                    session_key=session_key if user is None and purchase is None else "",
                     created_at=timezone.now(),
                 )
         except IntegrityError as error:  # the other submission won where rows cannot lock

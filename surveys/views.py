@@ -22,7 +22,8 @@ def survey_list(request):
 
 @login_required
 def answer(request, survey_id):
-    survey = get_object_or_404(Survey, pk=survey_id)
+    # A post-visit survey is answered for one visit (invitation or slip), never on its own.
+    survey = get_object_or_404(Survey, pk=survey_id, is_post_visit=False)
     return _answer(request, survey, user=request.user)
 
 
