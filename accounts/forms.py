@@ -24,7 +24,15 @@ class SignupForm(forms.Form):
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ["first_name", "last_name", "birthday", "phone", "language", "marketing_consent"]
+        fields = [
+            "first_name",
+            "last_name",
+            "birthday",
+            "phone",
+            "language",
+            "marketing_consent",
+            "receipt_emails",
+        ]
         widgets = {"birthday": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
         help_texts = {
             "birthday": _("Optional. We add a birthday bonus to your card."),
@@ -40,6 +48,11 @@ class ProfileForm(forms.ModelForm):
         if birthday.year < 1900:
             raise forms.ValidationError(_("Please enter a birthday after 1900."))
         return birthday
+
+    def save(self, commit=True):
+        if "birthday" in self.changed_data:
+            self.instance.birthday_changed_at = timezone.now()
+        return super().save(commit)
 
     def clean_phone(self):
         phone = self.cleaned_data["phone"].strip()

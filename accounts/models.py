@@ -37,6 +37,11 @@ class User(AbstractUser):
         _("preferred language"), max_length=8, choices=settings.LANGUAGES, default="en"
     )
     marketing_consent = models.BooleanField(_("send me news and offers by e-mail"), default=False)
+    receipt_emails = models.BooleanField(
+        _("e-mail me a summary after each purchase"), default=False
+    )
+    # When the birthday was last set: a birthday set less than 30 days ahead waits a year.
+    birthday_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []

@@ -5,9 +5,12 @@ from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from accounts.forms import ProfileForm
+from accounts.models import User
+from accounts.unsubscribe import LISTS, read_token
 
 
 @login_required
@@ -51,3 +54,17 @@ def set_language_cookie(response, code):
         httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
     )
     return response
+
+
+@csrf_exempt  # the signed token is the credential; mail clients post here (RFC 8058)
+def unsubscribe(request, token):
+    found = read_token(token)
+    user = User.objects.filter(pk=found[0]).first() if found else None
+    if user is None:
+        return render(request, "accounts/unsubscribe.html", {"invalid": True}, status=404)
+    field = LISTS[found[1]]
+    if request.method == "POST":
+        setattr(user, field, False)
+        user.save(update_fields=[field])
+        return render(request, "accounts/unsubscribe.html", {"done": True, "list": found[1]})
+    return render(request, "accounts/unsubscribe.html", {"list": found[1], "token": token})

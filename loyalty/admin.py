@@ -6,14 +6,17 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from loyalty import services
+from accounts.models import User
+from loyalty import emails, services
 from loyalty.exceptions import LoyaltyError
 from loyalty.forms import AdjustmentForm
 from loyalty.models import (
     BonusDay,
     Card,
+    DailyRun,
     PointTransaction,
     Program,
+    Referral,
     RetiredCardNumber,
     Tier,
     TierChange,
@@ -96,6 +99,19 @@ class BonusDayAdmin(admin.ModelAdmin):
     list_filter = ["is_active", "minimum_tier"]
     search_fields = ["name", "message"]
     date_hierarchy = "starts_on"
+    actions = ["announce"]
+
+    @admin.action(description=gettext_lazy("E-mail the news to members who agreed to offers"))
+    def announce(self, request, queryset):
+        members = User.objects.filter(marketing_consent=True, is_active=True, cards__isnull=False)
+        sent = 0
+        for bonus_day in queryset:
+            for member in members.distinct().iterator():
+                emails.send_to_member(
+                    "bonus_day", member, {"bonus_day": bonus_day}, optional_list="marketing"
+                )
+                sent += 1
+        messages.success(request, _("%(count)s e-mails sent.") % {"count": sent})
 
     @admin.display(description=gettext_lazy("weekdays"))
     def days(self, obj):
@@ -285,3 +301,22 @@ class TierChangeAdmin(ReadOnlyAdmin):
     list_filter = ["to_tier"]
     list_select_related = ["card", "from_tier", "to_tier"]
     search_fields = ["card__number"]
+
+
+@admin.register(Referral)
+class ReferralAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "referrer", "referred", "status", "rewarded_at", "note"]
+    list_filter = ["status", "created_at"]
+    search_fields = ["referrer__email", "referred__email"]
+    list_select_related = ["referrer", "referred"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DailyRun)
+class DailyRunAdmin(ReadOnlyAdmin):
+    list_display = ["day", "finished_at", "summary"]

@@ -126,7 +126,15 @@ def seed_members(primary_member, staff):
             EmailAddress.objects.get_or_create(
                 user=user, email=email, defaults={"verified": True, "primary": True}
             )
+        # Most members told us their birthday, long ago enough to count this year.
+        if generator.random() < 0.7:
+            user.birthday = datetime.date(
+                generator.randint(1955, 2005), generator.randint(1, 12), generator.randint(1, 28)
+            )
+            user.save(update_fields=["birthday"])
         joined = now - datetime.timedelta(days=generator.randint(40, 360))
+        if index in (1, 2):  # two friends joined through Maria's link
+            services.record_referral(user, services.referral_code_for(primary_member).code)
         with clock_at(joined):
             card = services.issue_card(user=user)
         visits = generator.choice([2, 4, 8, 15, 25, 40, 70]) if index else 30

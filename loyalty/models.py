@@ -67,6 +67,11 @@ class Program(models.Model):
         validators=[MinValueValidator(1)],
         help_text=_("Points are spent as money off in multiples of this."),
     )
+    referral_limit_per_month = models.PositiveSmallIntegerField(
+        _("rewarded referrals per member per month"),
+        default=5,
+        help_text=_("Friends beyond this number in a month still join, without the bonus."),
+    )
     testimonial_bonus_days = models.PositiveSmallIntegerField(
         _("days between testimonial bonuses"),
         default=365,
@@ -164,6 +169,9 @@ class Card(models.Model):
     )
     created_at = models.DateTimeField(_("issued"), auto_now_add=True)
     last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True)
+    # The daily run's marks, so a warning goes out once per inactivity spell or tier period.
+    expiry_warned_at = models.DateTimeField(null=True, blank=True, editable=False)
+    tier_warned_at = models.DateTimeField(null=True, blank=True, editable=False)
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("issued by"),
@@ -426,3 +434,79 @@ class TierChange(models.Model):
 
     def __str__(self):
         return f"{self.from_tier or '–'} → {self.to_tier or '–'}"
+
+
+class ReferralCode(models.Model):
+    """A member's personal invitation code, used in their referral link."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="referral_code"
+    )
+    code = models.CharField(max_length=12, unique=True)
+    opened = models.PositiveIntegerField(_("times the link was opened"), default=0)
+
+    class Meta:
+        verbose_name = _("referral code")
+        verbose_name_plural = _("referral codes")
+
+    def __str__(self):
+        return self.code
+
+
+class ReferralStatus(models.TextChoices):
+    JOINED = "joined", _("Joined")
+    REWARDED = "rewarded", _("First purchase made, bonus earned")
+    NOT_REWARDED = "not_rewarded", _("Joined, no bonus")
+
+
+class Referral(models.Model):
+    """A friend who joined through a member's link; both earn the bonus at the friend's first
+    purchase."""
+
+    referrer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("member who invited"),
+        on_delete=models.CASCADE,
+        related_name="referrals_made",
+    )
+    referred = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("friend"),
+        on_delete=models.CASCADE,
+        related_name="referred_by",
+    )
+    status = models.CharField(
+        _("status"), max_length=14, choices=ReferralStatus.choices, default=ReferralStatus.JOINED
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("joined"), auto_now_add=True)
+    rewarded_at = models.DateTimeField(_("rewarded"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(referrer=models.F("referred")), name="no_self_referral"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.referrer} → {self.referred}"
+
+
+class DailyRun(models.Model):
+    """A day the daily run completed; the next run catches up from the day after."""
+
+    day = models.DateField(unique=True)
+    finished_at = models.DateTimeField(auto_now_add=True)
+    summary = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-day"]
+        verbose_name = _("daily run")
+        verbose_name_plural = _("daily runs")
+
+    def __str__(self):
+        return str(self.day)

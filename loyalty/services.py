@@ -10,17 +10,18 @@ carries the balance after it; `Card.balance` always equals the sum of the card's
 from __future__ import annotations
 
 import datetime
+import secrets
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Exists, F, Max, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.roles import is_owner
-from loyalty import cardnumbers
-from loyalty.dates import shift_months
+from loyalty import cardnumbers, emails
+from loyalty.dates import next_birthday, shift_months
 from loyalty.exceptions import (
     AlreadyClaimed,
     AlreadyReversed,
@@ -45,6 +46,9 @@ from loyalty.models import (
     Kind,
     PointTransaction,
     Program,
+    Referral,
+    ReferralCode,
+    ReferralStatus,
     RetiredCardNumber,
     Tier,
     TierChange,
@@ -109,7 +113,9 @@ def _promote(card: Card, program: Program) -> TierChange | None:
         card=card, from_tier=current, to_tier=best, reason=f"{earned} points earned"
     )
     card.tier = best
-    Card.objects.filter(pk=card.pk).update(tier=best)
+    Card.objects.filter(pk=card.pk).update(tier=best, tier_warned_at=None)
+    if card.user_id and current is not None:
+        emails.send_to_member("tier_up", card.user, {"card": card, "tier": best})
     return change
 
 
@@ -256,6 +262,12 @@ def record_purchase(card: Card, amount, *, reference: str, staff, store=None) ->
     if first and program.first_purchase_bonus:
         _write(card, Kind.FIRST_PURCHASE_BONUS, program.first_purchase_bonus, created_by=staff)
     _promote(card, program)
+    if first and card.user_id:
+        _reward_referral(card, program)
+    if card.user_id:
+        emails.send_to_member(
+            "purchase", card.user, {"card": card, "line": line}, optional_list="receipts"
+        )
     return line
 
 
@@ -288,14 +300,25 @@ def reverse_purchase(transaction_line: PointTransaction, *, staff, reason: str) 
 
 
 @transaction.atomic
-def award_bonus(card: Card, kind: str, points: int, *, source=None, staff=None, note: str = ""):
+def award_bonus(
+    card: Card,
+    kind: str,
+    points: int,
+    *,
+    source=None,
+    staff=None,
+    note: str = "",
+    reference: str = "",
+):
     """Credit a bonus (sign-up, birthday, survey, goodwill, …), linked to what caused it."""
     if kind not in BONUS_KINDS:
         raise ValueError(f"{kind} is not a bonus kind")
     if not isinstance(points, int) or points <= 0:
         raise InvalidPoints
     (card,) = _lock(card)
-    line = _write(card, kind, points, source=source, created_by=staff, note=note[:500])
+    line = _write(
+        card, kind, points, source=source, created_by=staff, note=note[:500], reference=reference
+    )
     _promote(card, Program.current())
     return line
 
@@ -447,3 +470,292 @@ def _claim(user, number: str, pin: str) -> Card | LoyaltyError:
     Card.objects.filter(pk=card.pk).update(user=user, claim_pin="", claimed_at=card.claimed_at)
     _promote(card, Program.current())
     return card
+
+
+# Referrals ----------------------------------------------------------------------------------
+
+REFERRAL_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def referral_code_for(user) -> ReferralCode:
+    """The member's own invitation code, made on first use."""
+    existing = ReferralCode.objects.filter(user=user).first()
+    if existing is not None:
+        return existing
+    for _attempt in range(5):
+        code = "".join(secrets.choice(REFERRAL_ALPHABET) for _ in range(8))
+        try:
+            with transaction.atomic():
+                return ReferralCode.objects.create(user=user, code=code)
+        except IntegrityError:
+            existing = ReferralCode.objects.filter(user=user).first()
+            if existing is not None:
+                return existing
+    raise RuntimeError("Could not find a free referral code.")
+
+
+def record_referral(friend, code: str, *, allowed: bool = True) -> Referral | None:
+    """Remember that a new member joined through a referral link.
+
+    No referral for an unknown code, for oneself, or for an e-mail that was already known
+    (a card enrolled at the counter with it); `allowed=False` (the per-link, per-address
+    limit) records the friend as joined without a bonus."""
+    owner = (
+        ReferralCode.objects.filter(code=(code or "").strip().upper())
+        .select_related("user")
+        .first()
+    )
+    if owner is None or owner.user_id == friend.pk:
+        return None
+    known_before = Card.objects.filter(holder_email__iexact=friend.email).exists()
+    note = ""
+    status = ReferralStatus.JOINED
+    if known_before:
+        status, note = ReferralStatus.NOT_REWARDED, "E-mail already known before the invitation"
+    elif not allowed:
+        status, note = ReferralStatus.NOT_REWARDED, "Too many sign-ups through this link"
+    referral, _created = Referral.objects.get_or_create(
+        referred=friend, defaults={"referrer": owner.user, "status": status, "note": note}
+    )
+    return referral
+
+
+def _reward_referral(card: Card, program: Program) -> None:
+    """At a referred friend's first purchase, both earn the referral bonus, once, within the
+    inviting member's monthly limit."""
+    referral = (
+        Referral.objects.select_for_update()
+        .filter(referred=card.user_id, status=ReferralStatus.JOINED)
+        .first()
+    )
+    if referral is None or not program.referral_bonus:
+        return
+    month_start = timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    rewarded_this_month = Referral.objects.filter(
+        referrer=referral.referrer_id, status=ReferralStatus.REWARDED, rewarded_at__gte=month_start
+    ).count()
+    referrer_card = Card.objects.filter(user=referral.referrer_id, status=CardStatus.ACTIVE).first()
+    if rewarded_this_month >= program.referral_limit_per_month or referrer_card is None:
+        Referral.objects.filter(pk=referral.pk).update(
+            status=ReferralStatus.NOT_REWARDED, note="Monthly referral limit reached"
+        )
+        return
+    Referral.objects.filter(pk=referral.pk).update(
+        status=ReferralStatus.REWARDED, rewarded_at=timezone.now()
+    )
+    for member_card in (card, referrer_card):
+        award_bonus(member_card, Kind.REFERRAL_BONUS, program.referral_bonus, source=referral)
+    referrer = referral.referrer
+    friend = card.user
+    emails.send_to_member(
+        "referral_bonus", referrer, {"points": program.referral_bonus, "friend": friend.first_name}
+    )
+    emails.send_to_member(
+        "referral_bonus", friend, {"points": program.referral_bonus, "friend": referrer.first_name}
+    )
+
+
+# The daily run ------------------------------------------------------------------------------
+#
+# Each step picks the cards with something to do in the database, in batches, then handles
+# each one with its row locked and the condition checked again. So a step run twice, or by
+# two machines at once, changes nothing the second time: no extra ledger line, no extra e-mail.
+
+BATCH = 500
+
+
+def _batches(ids: list[int]):
+    for start in range(0, len(ids), BATCH):
+        yield ids[start : start + BATCH]
+
+
+def _start_of(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def birthdays_due(day: datetime.date):
+    """Members whose birthday this year is on or before `day` and who have not had this
+    year's birthday bonus."""
+    paid = PointTransaction.objects.filter(
+        card__user=OuterRef("user"), kind=Kind.BIRTHDAY_BONUS, reference=f"birthday-{day.year}"
+    )
+    return (
+        Card.objects.filter(
+            status=CardStatus.ACTIVE, user__birthday__isnull=False, user__is_active=True
+        )
+        .filter(
+            Q(user__birthday__month__lt=day.month)
+            | Q(user__birthday__month=day.month, user__birthday__day__lte=day.day)
+        )
+        .exclude(Exists(paid))
+        .order_by("pk")
+    )
+
+
+def award_birthday_bonuses(day: datetime.date, *, progress=None) -> int:
+    """The birthday bonus, once per calendar year, on the birthday or the first run after it.
+    A birthday set less than 30 days before this year's date waits until next year."""
+    program = Program.current()
+    if not program.birthday_bonus:
+        return 0
+    ids = list(birthdays_due(day).values_list("pk", flat=True))
+    paid = 0
+    for batch in _batches(ids):
+        for card in Card.objects.filter(pk__in=batch).select_related("user"):
+            if _birthday_bonus(card, day, program):
+                paid += 1
+        if progress:
+            progress(len(batch))
+    return paid
+
+
+@transaction.atomic
+def _birthday_bonus(card: Card, day: datetime.date, program: Program) -> bool:
+    user = card.user
+    this_year = next_birthday(user.birthday, datetime.date(day.year, 1, 1))
+    if this_year > day:
+        return False
+    changed = user.birthday_changed_at
+    if changed is not None and timezone.localtime(changed).date() > this_year - datetime.timedelta(
+        days=30
+    ):
+        return False
+    reference = f"birthday-{day.year}"
+    (card,) = _lock(card)
+    if PointTransaction.objects.filter(
+        card__user=user, kind=Kind.BIRTHDAY_BONUS, reference=reference
+    ).exists():
+        return False
+    award_bonus(card, Kind.BIRTHDAY_BONUS, program.birthday_bonus, reference=reference)
+    emails.send_to_member("birthday", user, {"points": program.birthday_bonus})
+    return True
+
+
+def send_expiry_warnings(day: datetime.date, *, progress=None) -> int:
+    """E-mail members whose points expire within the warning days, once per inactive spell."""
+    program = Program.current()
+    if not program.expiry_months:
+        return 0
+    start = _start_of(day)
+    expires_by = shift_months(
+        start + datetime.timedelta(days=program.expiry_warning_days + 1), -program.expiry_months
+    )
+    not_yet = shift_months(start, -program.expiry_months)
+    candidates = (
+        Card.objects.filter(
+            status=CardStatus.ACTIVE,
+            user__isnull=False,
+            balance__gt=0,
+            last_activity_at__lt=expires_by,
+            last_activity_at__gte=not_yet,
+        )
+        .filter(Q(expiry_warned_at__isnull=True) | Q(expiry_warned_at__lt=F("last_activity_at")))
+        .order_by("pk")
+    )
+    ids = list(candidates.values_list("pk", flat=True))
+    warned = 0
+    for batch in _batches(ids):
+        for card_id in batch:
+            warned += _warn_expiry(card_id, program)
+        if progress:
+            progress(len(batch))
+    return warned
+
+
+@transaction.atomic
+def _warn_expiry(card_id: int, program: Program) -> int:
+    card = Card.objects.select_for_update(of=("self",)).select_related("user").get(pk=card_id)
+    if card.expiry_warned_at and card.expiry_warned_at >= card.last_activity_at:
+        return 0
+    Card.objects.filter(pk=card.pk).update(expiry_warned_at=timezone.now())
+    expires_on = shift_months(
+        timezone.localtime(card.last_activity_at), program.expiry_months
+    ).date()
+    emails.send_to_member(
+        "expiry_warning",
+        card.user,
+        {"card": card, "points": card.balance, "expires_on": expires_on},
+    )
+    return 1
+
+
+def review_tiers(day: datetime.date, *, progress=None) -> tuple[int, int]:
+    """Move members down, one tier at a time, whose tier's qualifying window has passed
+    without enough points; warn them by e-mail 30 days before. Returns (warned, moved)."""
+    program = Program.current()
+    tiers = list(Tier.objects.order_by("threshold"))
+    if len(tiers) < 2:
+        return 0, 0
+    start = _start_of(day)
+    window_start = shift_months(start, -program.tier_window_months)
+    ids = list(
+        Card.objects.filter(status=CardStatus.ACTIVE, tier__threshold__gt=tiers[0].threshold)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    warned = moved = 0
+    for batch in _batches(ids):
+        earned = dict(
+            PointTransaction.objects.filter(
+                card__in=batch,
+                kind__in=EARNING_KINDS,
+                created_at__gte=window_start,
+                created_at__lt=start,
+            )
+            .values("card")
+            .annotate(total=Sum("points"))
+            .values_list("card", "total")
+        )
+        reached = dict(
+            TierChange.objects.filter(card__in=batch)
+            .values("card")
+            .annotate(last=Max("created_at"))
+            .values_list("card", "last")
+        )
+        for card in Card.objects.filter(pk__in=batch).select_related("tier"):
+            if earned.get(card.pk, 0) >= card.tier.threshold:
+                continue  # still qualifies: nothing to do, no query
+            held_until = shift_months(
+                reached.get(card.pk, card.created_at), program.tier_window_months
+            )
+            if held_until <= start:
+                moved += _move_down(card.pk, tiers, day)
+            elif held_until <= start + datetime.timedelta(days=30):
+                warned += _warn_tier(card.pk, held_until)
+        if progress:
+            progress(len(batch))
+    return warned, moved
+
+
+@transaction.atomic
+def _move_down(card_id: int, tiers: list[Tier], day: datetime.date) -> int:
+    card = (
+        Card.objects.select_for_update(of=("self",)).select_related("tier", "user").get(pk=card_id)
+    )
+    lower = [tier for tier in tiers if tier.threshold < card.tier.threshold]
+    if not lower:
+        return 0
+    to = lower[-1]
+    TierChange.objects.create(
+        card=card, from_tier=card.tier, to_tier=to, reason=f"Tier review {day}"
+    )
+    Card.objects.filter(pk=card.pk).update(tier=to, tier_warned_at=None)
+    if card.user_id:
+        emails.send_to_member("tier_down", card.user, {"card": card, "tier": to, "was": card.tier})
+    return 1
+
+
+@transaction.atomic
+def _warn_tier(card_id: int, held_until) -> int:
+    card = (
+        Card.objects.select_for_update(of=("self",)).select_related("tier", "user").get(pk=card_id)
+    )
+    if card.tier_warned_at is not None or card.user_id is None:
+        return 0
+    Card.objects.filter(pk=card.pk).update(tier_warned_at=timezone.now())
+    emails.send_to_member(
+        "tier_warning",
+        card.user,
+        {"card": card, "tier": card.tier, "until": timezone.localtime(held_until).date()},
+    )
+    return 1

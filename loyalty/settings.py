@@ -146,6 +146,8 @@ ACCOUNT_RATE_LIMITS = {
     "claim_card": "10/h/user,30/h/ip",
     # Answers to public and receipt surveys from people who are not logged in.
     "survey_answer": "20/h/ip",
+    # Sign-ups through one member's referral link from one address.
+    "referral_signup": "3/d/key",
     # The public contact and complaint form.
     "contact_form": "5/h/ip",
 }

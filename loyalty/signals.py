@@ -1,10 +1,22 @@
+from allauth.account.adapter import get_adapter
 from allauth.account.signals import user_signed_up
+from allauth.core import ratelimit
 from django.dispatch import receiver
 
-from loyalty import services
+from loyalty import emails, services
+
+REFERRAL_SESSION_KEY = "referral_code"
 
 
 @receiver(user_signed_up, dispatch_uid="loyalty.card_for_new_member")
 def card_for_new_member(sender, request, user, **kwargs):
-    """Every online sign-up gets a digital card, with the sign-up bonus, at once."""
-    services.issue_card(user=user)
+    """Every online sign-up gets a digital card, with the sign-up bonus, at once, and is
+    linked to the member who invited them, if any."""
+    card = services.issue_card(user=user)
+    emails.send_to_member("welcome", user, {"card": card})
+    code = request.session.pop(REFERRAL_SESSION_KEY, None) if request is not None else None
+    if code:
+        # Sign-ups through one link from one address are limited; beyond it, no bonus.
+        address = get_adapter().get_client_ip(request)
+        allowed = ratelimit.consume(request, action="referral_signup", key=f"{code}:{address}")
+        services.record_referral(user, code, allowed=allowed)

@@ -12,6 +12,8 @@ urlpatterns = [
     path("portal/history/", views.history, name="history"),
     path("portal/claim/", views.claim, name="claim_card"),
     path("portal/digital-card/", views.digital_card, name="digital_card"),
+    path("portal/invite/", views.invite, name="invite"),
+    path("join/<str:code>/", views.join, name="join"),
     path("rewards/", include("rewards.urls")),
     path("", include("surveys.urls")),
     path("accounts/", include("allauth.urls")),

@@ -174,13 +174,14 @@ def cancel_redemption(redemption: Redemption, *, by) -> Redemption:
     raise NotCancellable(_("This voucher had expired; its points are back on the card."))
 
 
-def expire_if_due(redemption: Redemption) -> Redemption:
+def expire_if_due(redemption: Redemption, *, now: datetime.datetime | None = None) -> Redemption:
     """Expire a voucher past its validity (refund and restock), once. Safe to call on every look."""
-    if redemption.status != RedemptionStatus.ISSUED or redemption.valid_until > timezone.now():
+    now = now or timezone.now()
+    if redemption.status != RedemptionStatus.ISSUED or redemption.valid_until > now:
         return redemption
     with transaction.atomic():
         locked = _lock_voucher(redemption)
-        if locked.status == RedemptionStatus.ISSUED and locked.valid_until <= timezone.now():
+        if locked.status == RedemptionStatus.ISSUED and locked.valid_until <= now:
             _close(locked, RedemptionStatus.EXPIRED)
         return locked
 
@@ -191,7 +192,7 @@ def expire_vouchers(now: datetime.datetime | None = None) -> int:
     due = Redemption.objects.filter(status=RedemptionStatus.ISSUED, valid_until__lte=now)
     expired = 0
     for redemption in due.only("pk", "card_id", "status", "valid_until").iterator():
-        if expire_if_due(redemption).status == RedemptionStatus.EXPIRED:
+        if expire_if_due(redemption, now=now).status == RedemptionStatus.EXPIRED:
             expired += 1
     return expired
 
