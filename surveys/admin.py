@@ -197,11 +197,12 @@ class SurveyAdmin(admin.ModelAdmin):
             "text_page": text_page,
             "min_responses": results.MIN_RESPONSES,
             "chart_width": results.CHART_WIDTH,
-            "query": request.GET.urlencode(),
+            "query": _without(request.GET, "page"),
         }
         return render(request, "admin/surveys/results.html", context)
 
     def preview_view(self, request, survey_id):
+        self._results_allowed(request)
         survey = get_object_or_404(Survey, pk=survey_id)
         form = SurveyForm(selectors.questions(survey))
         return render(
@@ -209,6 +210,7 @@ class SurveyAdmin(admin.ModelAdmin):
         )
 
     def poster_view(self, request, survey_id):
+        self._results_allowed(request)
         survey = get_object_or_404(Survey, pk=survey_id)
         url = request.build_absolute_uri(reverse("public_survey", args=[survey.public_token]))
         context = {
@@ -294,3 +296,9 @@ class ResponseAdmin(admin.ModelAdmin):
 
 
 from surveys import complaint_admin  # noqa: E402, F401 - registers the complaint admin
+
+
+def _without(query, name):
+    copy = query.copy()
+    copy.pop(name, None)
+    return copy.urlencode()

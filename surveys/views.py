@@ -62,8 +62,11 @@ def _answer(request, survey, *, user, purchase=None):
     error = selectors.refusal(
         survey, user=user, purchase=purchase, session_key=_session_key(request)
     )
+    # A closed or already answered survey shows its reason, not a form to retry.
+    show_form = error is None
     if error is None and request.method == "POST" and form.is_valid():
         if user is None and not ratelimit.consume(request, action="survey_answer"):
+            # Keep what was typed: the answers can be sent later.
             error = _("Too many answers from your network. Please try again later.")
         else:
             try:
@@ -76,10 +79,17 @@ def _answer(request, survey, *, user, purchase=None):
                 )
             except LoyaltyError as refusal:
                 error = str(refusal)
+                show_form = False
             else:
                 request.session[f"survey-thanks-{survey.pk}"] = response.pk
                 return redirect("survey_thanks", survey_id=survey.pk)
-    context = {"survey": survey, "form": form, "error": error, "preview": False}
+    context = {
+        "survey": survey,
+        "form": form,
+        "error": error,
+        "show_form": show_form,
+        "preview": False,
+    }
     return render(request, "surveys/answer.html", context)
 
 
