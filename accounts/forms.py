@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 
+REFERRAL_SESSION_KEY = "referral_code"
+
 
 class SignupForm(forms.Form):
     """Extra fields on allauth's sign-up form: the member's name."""
@@ -12,9 +14,21 @@ class SignupForm(forms.Form):
     first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
 
-    field_order = ["first_name", "last_name", "email", "password1", "password2"]
+    invitation_code = forms.CharField(
+        label=_("Invitation code (optional)"),
+        max_length=12,
+        required=False,
+        help_text=_("From a friend who is a member: you both earn points."),
+    )
+
+    field_order = ["first_name", "last_name", "email", "password1", "password2", "invitation_code"]
 
     def signup(self, request, user):
+        code = self.cleaned_data.get("invitation_code", "").strip().upper()
+        if code:
+            # Read by the loyalty app when it welcomes the new member; a link's code is
+            # already in the session.
+            request.session[REFERRAL_SESSION_KEY] = code
         user.first_name = self.cleaned_data["first_name"]
         user.last_name = self.cleaned_data["last_name"]
         user.language = getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE)

@@ -1,11 +1,14 @@
 from allauth.account.adapter import get_adapter
 from allauth.account.signals import user_signed_up
 from allauth.core import ratelimit
+from django.contrib import messages
 from django.dispatch import receiver
+from django.utils.translation import gettext as _
 
+from accounts.forms import REFERRAL_SESSION_KEY
 from loyalty import emails, services
 
-REFERRAL_SESSION_KEY = "referral_code"
+__all__ = ["REFERRAL_SESSION_KEY", "card_for_new_member"]
 
 
 @receiver(user_signed_up, dispatch_uid="loyalty.card_for_new_member")
@@ -19,4 +22,9 @@ def card_for_new_member(sender, request, user, **kwargs):
         # Sign-ups through one link from one address are limited; beyond it, no bonus.
         address = get_adapter().get_client_ip(request)
         allowed = ratelimit.consume(request, action="referral_signup", key=f"{code}:{address}")
-        services.record_referral(user, code, allowed=allowed)
+        if services.record_referral(user, code, allowed=allowed) is None:
+            messages.warning(
+                request,
+                _("The invitation code %(code)s is not valid, so no referral bonus applies.")
+                % {"code": code},
+            )
