@@ -404,6 +404,9 @@ def change_status(complaint: Complaint, to: str, *, actor) -> Complaint:
     complaint = _lock_complaint(complaint)
     if to == Status.RESOLVED:
         raise ComplaintError(_("Use “Resolve” to say how the case was resolved."))
+    if to == Status.IN_PROGRESS and complaint.status in (Status.RESOLVED, Status.CLOSED):
+        # Only `reopen` clears the resolution and rating; a stale "Mark In progress" must not.
+        raise ComplaintError(_("This case is already resolved."))
     _move(complaint, to, actor=actor)
     return complaint
 

@@ -1,0 +1,87 @@
+"""Two staff resolving the same case at the same moment (two tabs, two people) credit the
+goodwill points once."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from loyalty.models import Kind, PointTransaction
+from surveys import services
+from surveys.exceptions import ComplaintError
+from surveys.models import Category, Channel, Complaint, Remedy, Resolution, Status
+from tests.factories import UserFactory
+
+pytestmark = [
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="SQLite has no row locks; run with DATABASE_URL=postgres://... to test concurrency",
+    ),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+def all_at_once(count, work):
+    """Run work(index) in `count` threads released together; return each result or error."""
+    barrier = threading.Barrier(count)
+    results = [None] * count
+
+    def run(index):
+        try:
+            connection.ensure_connection()  # connect first, so the calls themselves collide
+            barrier.wait(timeout=30)
+            results[index] = work(index)
+        except Exception as error:
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a thread is stuck"
+    return results
+
+
+def test_two_staff_resolving_one_case_at_once_credit_the_goodwill_points_once(card, member, staff):
+    colleague = UserFactory(is_staff=True)
+    case = services.file_complaint(
+        user=member,
+        name="Maria Reyes",
+        email=member.email,
+        category=Category.SERVICE,
+        description="We waited forty minutes for two coffees.",
+        remedy_sought=Remedy.APOLOGY,
+        channel=Channel.PORTAL,
+    )
+    services.change_status(case, Status.ACKNOWLEDGED, actor=staff)
+    card.refresh_from_db()
+    before = card.balance
+
+    results = all_at_once(
+        2,
+        lambda index: services.resolve_complaint(
+            Complaint.objects.get(pk=case.pk),
+            actor=[staff, colleague][index],
+            resolution_type=Resolution.GOODWILL,
+            summary="Sorry for the wait; have some points.",
+            goodwill_points=100,
+        ),
+    )
+
+    resolved = [result for result in results if isinstance(result, Complaint)]
+    refused = [result for result in results if isinstance(result, ComplaintError)]
+    assert (len(resolved), len(refused)) == (1, 1), results
+    assert str(refused[0]) == "This case is already resolved."
+    line = PointTransaction.objects.get(kind=Kind.GOODWILL)
+    assert (line.points, line.source) == (100, case)
+    card.refresh_from_db()
+    assert card.balance == before + 100
+    case.refresh_from_db()
+    assert case.status == Status.RESOLVED
+    assert (
+        case.events.filter(action="status", detail__startswith="in_progress → resolved").count()
+        == 1
+    )
