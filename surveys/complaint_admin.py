@@ -11,7 +11,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User
 from loyalty.exceptions import LoyaltyError
@@ -212,7 +212,8 @@ class ComplaintAdmin(admin.ModelAdmin):
             services.assign(complaint, assignee, actor=user)
             messages.success(request, _("Assigned."))
         elif action == "priority":
-            services.set_priority(complaint, int(request.POST.get("priority") or 0), actor=user)
+            priority = request.POST.get("priority", "")
+            services.set_priority(complaint, int(priority) if priority.isdigit() else 0, actor=user)
             messages.success(request, _("Priority changed; due times recomputed."))
         elif action == "resolve":
             form = ResolveForm(request.POST)
@@ -326,4 +327,8 @@ class TestimonialAdmin(admin.ModelAdmin):
         for testimonial in queryset.filter(status=TestimonialStatus.PENDING):
             services.decide_testimonial(testimonial, approve=approve, staff=request.user)
             done += 1
-        messages.success(request, _("%(count)s testimonials reviewed.") % {"count": done})
+        messages.success(
+            request,
+            ngettext("%(count)s testimonial reviewed.", "%(count)s testimonials reviewed.", done)
+            % {"count": done},
+        )

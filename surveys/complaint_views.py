@@ -58,6 +58,8 @@ def complaint_new(request):
 
 def contact(request):
     """The public complaint and contact form, for anyone."""
+    if request.user.is_authenticated and not request.user.is_staff:
+        return redirect("complaint_new")  # members file from the portal and can follow it there
     form = ComplaintForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         if not ratelimit.consume(request, action="contact_form"):

@@ -146,7 +146,10 @@ class RatingForm(forms.Form):
         choices=[(n, str(n)) for n in range(1, 6)],
         coerce=int,
         widget=ScaleWidget,
-        error_messages={"required": _("Choose a rating from 1 to 5.")},
+        error_messages={
+            "required": _("Choose a rating from 1 to 5."),
+            "invalid_choice": _("Choose a rating from 1 to 5."),
+        },
     )
     comment = forms.CharField(
         label=_("Anything to add? (optional)"),

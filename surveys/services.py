@@ -650,7 +650,7 @@ def follow_up_survey_answer(response: Response) -> Complaint | None:
         .values_list("text", flat=True)
     )
     user = response.user
-    description = _("Unhappy survey answer to “%(survey)s”.") % {"survey": response.survey.title}
+    description = _("Your answer to our survey “%(survey)s”.") % {"survey": response.survey.title}
     return file_complaint(
         name=user.get_full_name() or user.email,
         email=user.email,

@@ -59,3 +59,18 @@ def why(line):
     }:
         parts.append(line.note)
     return ", ".join(parts)
+
+
+@register.filter
+def duration(value):
+    """A time span the way a person says it: "2 d 4 h", "3 h 20 min", "15 min"."""
+    if value is None:
+        return "–"
+    minutes = int(value.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return _("%(days)s d %(hours)s h") % {"days": days, "hours": hours}
+    if hours:
+        return _("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": minutes}
+    return _("%(minutes)s min") % {"minutes": minutes}

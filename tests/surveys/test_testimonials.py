@@ -107,7 +107,7 @@ def test_approved_testimonial_is_published_with_first_name_and_initial_only(
 
     response = review(staff, [testimonial], "approve")
 
-    assert "1 testimonials reviewed." in page_of(response)
+    assert "1 testimonial reviewed." in page_of(response)
     testimonial.refresh_from_db()
     assert (testimonial.status, testimonial.decided_by) == (
         models.TestimonialStatus.APPROVED,
