@@ -1,6 +1,7 @@
 """How fast Suki serves its pages and runs its services, against a throwaway database.
 
-    .venv/bin/python bench/run.py [--seconds 3] [--history 1000] [--database-url URL]
+    .venv/bin/python bench/run.py [--seconds 3] [--history 1000] [--members 2000]
+                                  [--database-url URL]
 
 Every target runs in-process through django.test.Client (the whole middleware stack, no
 network) with a member logged in, and is compared with a view that only returns "ok". The
@@ -8,7 +9,9 @@ figures depend on the machine; the ratios are what to watch. A benchmark is not 
 slow machine prints smaller numbers and the run still succeeds.
 
 To add a benchmark, add an entry to BENCHMARKS. If it needs data (rewards, a survey), create
-that data in `prepare()` through the services, so it is as real as the shop's.
+that data in `prepare()` through the services, so it is as real as the shop's. A job that
+runs once over every member (the daily run) is an entry in JOBS instead, reported in members
+per second.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime
+import io
 import itertools
 import os
 import platform
@@ -93,6 +97,111 @@ BENCHMARKS = [
     Benchmark("history page", page("/portal/history/")),
     Benchmark("record_purchase", record_purchase, unit="calls/s"),
 ]
+
+
+# Jobs over every member, run once. ----------------------------------------------------------
+
+# One member in DUE_EVERY has each kind of work due today; the rest have nothing to do.
+DUE_EVERY = 50
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    prepare: Callable[[Bench, int], dict[str, int]]  # makes the members; returns what is due
+    run: Callable[[], dict[str, int]]  # one run over everyone; returns its summary
+    unit: str = "members/s"
+
+
+def prepare_daily_run(bench: Bench, members: int) -> dict[str, int]:
+    """`members` members with cards. Most have nothing to do today: no points, a birthday later
+    in the year or none, the lowest tier. They are bulk-created with a zero balance and no
+    ledger lines, which adds up. The few with work due get real lines through the services,
+    with the clock set back: birthdays today, points that expire today, points that expire
+    within the warning days, and a Silver tier reached 13 months ago and not earned since."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from accounts.models import User
+    from loyalty import cardnumbers, demo, services
+    from loyalty.models import Card, Kind, Program, Tier
+
+    program = Program.current()
+    today = timezone.localdate()
+    now = timezone.now()
+    birthday_today = datetime.date(1992, today.month, today.day)  # 1992: 29 February exists
+    later_this_year = (
+        datetime.date(1992, 12, 31) if today < today.replace(month=12, day=31) else None
+    )
+    year_ago = now - datetime.timedelta(days=365 + 31)
+    warning_due = now - datetime.timedelta(days=365 - program.expiry_warning_days // 2)
+    silver = Tier.objects.filter(threshold__gt=0).order_by("threshold").first()
+    lowest = Tier.objects.order_by("threshold").first()
+
+    def kind_of(number):
+        return number % DUE_EVERY
+
+    users = [
+        User(
+            email=f"daily{number}@bench.invalid",
+            password="!",  # unusable, like a member who never set one
+            first_name="Member",
+            birthday=birthday_today if kind_of(number) == 1 else later_this_year,
+        )
+        for number in range(members)
+    ]
+    with transaction.atomic():
+        User.objects.bulk_create(users, batch_size=1000)
+        ids = dict(
+            User.objects.filter(
+                email__endswith="@bench.invalid", email__startswith="daily"
+            ).values_list("email", "pk")
+        )
+        cards = []
+        for number in range(members):
+            body = f"9{number:010d}"  # the member's number, so its kind can be read back
+            cards.append(
+                Card(
+                    number=body + cardnumbers.luhn_check_digit(body),
+                    user_id=ids[f"daily{number}@bench.invalid"],
+                    tier=lowest,
+                    claimed_at=now,
+                )
+            )
+        Card.objects.bulk_create(cards, batch_size=1000)
+        due = {"birthdays": 0, "points expiring": 0, "expiry warnings": 0, "tiers to review": 0}
+        bench_cards = Card.objects.filter(user__email__startswith="daily", number__startswith="9")
+        for card in bench_cards.order_by("number").iterator():
+            kind = kind_of(int(card.number[1:-1]))
+            if kind == 1:
+                due["birthdays"] += 1
+            elif kind == 2:
+                with demo.clock_at(year_ago):
+                    services.award_bonus(card, Kind.GOODWILL, 80, note="Bench")
+                due["points expiring"] += 1
+            elif kind == 3:
+                with demo.clock_at(warning_due):
+                    services.award_bonus(card, Kind.GOODWILL, 80, note="Bench")
+                due["expiry warnings"] += 1
+            elif kind == 4 and silver is not None:
+                with demo.clock_at(year_ago):
+                    services.award_bonus(card, Kind.GOODWILL, silver.threshold, note="Bench")
+                services.spend_points(card, 10, note="Bench")  # active, so nothing expires
+                due["tiers to review"] += 1
+    return due
+
+
+def daily_run() -> dict[str, int]:
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from loyalty.models import DailyRun
+
+    call_command("run_daily", "--only", stdout=io.StringIO())
+    return DailyRun.objects.get(day=timezone.localdate()).summary
+
+
+JOBS = [Job("daily run", prepare_daily_run, daily_run)]
 
 
 def trivial_view(request):
@@ -244,15 +353,56 @@ def figure(rate: float) -> str:
     return f"{rate:,.0f}" if rate >= 100 else f"{rate:.1f}"
 
 
+WIDTH = max(len(entry.name) for entry in [*BENCHMARKS, *JOBS]) + 1
+
+
 def report(result: Result, baseline: Result) -> None:
-    width = max(len(benchmark.name) for benchmark in BENCHMARKS) + 1
     print(
-        f"  {result.benchmark.name + ':':<{width}} "
+        f"  {result.benchmark.name + ':':<{WIDTH}} "
         f"{figure(result.rate):>8} {result.benchmark.unit:<7} "
         f"= {result.rate / baseline.rate:5.2f}× {baseline.benchmark.name}   "
         f"{result.queries:>3} SQL queries",
         flush=True,
     )
+
+
+def run_job(job: Job, bench: Bench, *, members: int) -> None:
+    """Prepare the members, run the job once, and print members per second and queries."""
+    from django.db import connection
+
+    from loyalty.models import Card
+    from loyalty.selectors import ledger_mismatches
+
+    started = time.perf_counter()
+    due = job.prepare(bench, members)
+    setup_seconds = time.perf_counter() - started
+    processed = Card.objects.count()
+    queries = 0
+
+    def count(execute, sql, params, many, context):
+        nonlocal queries
+        queries += 1
+        return execute(sql, params, many, context)
+
+    # Counted by a wrapper: the DEBUG query log keeps only the last 9,000.
+    with connection.execute_wrapper(count):
+        started = time.perf_counter()
+        summary = job.run()
+        seconds = time.perf_counter() - started
+    if ledger_mismatches().exists():
+        raise BenchError(f"{job.name}: the ledger does not add up afterwards")
+    print(
+        f"{job.name.capitalize()} over {processed:,} members: "
+        + ", ".join(f"{count} {what}" for what, count in due.items())
+        + f", the rest nothing to do; setup took {setup_seconds:.1f} s",
+        flush=True,
+    )
+    print(
+        f"  {job.name + ':':<{WIDTH}} {figure(processed / seconds):>8} {job.unit:<9} "
+        f"= {seconds:.2f} s for everyone   {queries:,} SQL queries",
+        flush=True,
+    )
+    print("  did: " + ", ".join(f"{name} {done}" for name, done in summary.items()), flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -262,6 +412,12 @@ def main(argv: list[str] | None = None) -> int:
         "--history", type=int, default=1000, help="ledger lines on the member's card (1000)"
     )
     parser.add_argument("--warmup", type=int, default=5, help="untimed runs first (5)")
+    parser.add_argument(
+        "--members",
+        type=int,
+        default=2000,
+        help="members for the daily run (2000; the shop plans for 100000)",
+    )
     parser.add_argument(
         "--database-url",
         help="a PostgreSQL server, e.g. postgres://postgres@127.0.0.1:5432/; the benchmark "
@@ -303,6 +459,8 @@ def main(argv: list[str] | None = None) -> int:
                     result = measure(benchmark, bench, seconds=args.seconds, warmup=args.warmup)
                     baseline = baseline or result
                     report(result, baseline)
+            for job in JOBS:
+                run_job(job, bench, members=args.members)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return 0

@@ -9,6 +9,7 @@ carries the balance after it; `Card.balance` always equals the sum of the card's
 
 from __future__ import annotations
 
+import calendar
 import datetime
 import secrets
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
@@ -579,14 +580,17 @@ def birthdays_due(day: datetime.date):
     paid = PointTransaction.objects.filter(
         card__user=OuterRef("user"), kind=Kind.BIRTHDAY_BONUS, reference=f"birthday-{day.year}"
     )
+    passed = Q(user__birthday__month__lt=day.month) | Q(
+        user__birthday__month=day.month, user__birthday__day__lte=day.day
+    )
+    if (day.month, day.day) == (2, 28) and not calendar.isleap(day.year):
+        # 29 February is celebrated on 28 February in common years (loyalty.dates).
+        passed |= Q(user__birthday__month=2, user__birthday__day=29)
     return (
         Card.objects.filter(
             status=CardStatus.ACTIVE, user__birthday__isnull=False, user__is_active=True
         )
-        .filter(
-            Q(user__birthday__month__lt=day.month)
-            | Q(user__birthday__month=day.month, user__birthday__day__lte=day.day)
-        )
+        .filter(passed)
         .exclude(Exists(paid))
         .order_by("pk")
     )
@@ -687,7 +691,10 @@ def review_tiers(day: datetime.date, *, progress=None) -> tuple[int, int]:
     if len(tiers) < 2:
         return 0, 0
     start = _start_of(day)
+    warn_until = start + datetime.timedelta(days=30)
     window_start = shift_months(start, -program.tier_window_months)
+    # Points earned since then still count in 30 days, if the member earns nothing more.
+    counting_in_30_days = shift_months(warn_until, -program.tier_window_months)
     ids = list(
         Card.objects.filter(status=CardStatus.ACTIVE, tier__threshold__gt=tiers[0].threshold)
         .order_by("pk")
@@ -695,17 +702,21 @@ def review_tiers(day: datetime.date, *, progress=None) -> tuple[int, int]:
     )
     warned = moved = 0
     for batch in _batches(ids):
-        earned = dict(
-            PointTransaction.objects.filter(
+        earned = {
+            row[0]: row[1:]
+            for row in PointTransaction.objects.filter(
                 card__in=batch,
                 kind__in=EARNING_KINDS,
                 created_at__gte=window_start,
                 created_at__lt=start,
             )
             .values("card")
-            .annotate(total=Sum("points"))
-            .values_list("card", "total")
-        )
+            .annotate(
+                total=Sum("points"),
+                later=Sum("points", filter=Q(created_at__gte=counting_in_30_days)),
+            )
+            .values_list("card", "total", "later")
+        }
         reached = dict(
             TierChange.objects.filter(card__in=batch)
             .values("card")
@@ -713,14 +724,17 @@ def review_tiers(day: datetime.date, *, progress=None) -> tuple[int, int]:
             .values_list("card", "last")
         )
         for card in Card.objects.filter(pk__in=batch).select_related("tier"):
-            if earned.get(card.pk, 0) >= card.tier.threshold:
-                continue  # still qualifies: nothing to do, no query
-            held_until = shift_months(
-                reached.get(card.pk, card.created_at), program.tier_window_months
-            )
+            total, later = earned.get(card.pk, (0, 0))
+            if (later or 0) >= card.tier.threshold:
+                continue  # qualifies now and in 30 days: nothing to do, no query
+            held_since = reached.get(card.pk, card.created_at)
+            held_until = shift_months(held_since, program.tier_window_months)
             if held_until <= start:
-                moved += _move_down(card.pk, tiers, day)
-            elif held_until <= start + datetime.timedelta(days=30):
+                if total < card.tier.threshold:
+                    moved += _move_down(
+                        card.pk, tiers, day, tier_id=card.tier_id, held_since=held_since
+                    )
+            elif held_until <= warn_until:
                 warned += _warn_tier(card.pk, held_until)
         if progress:
             progress(len(batch))
@@ -728,20 +742,24 @@ def review_tiers(day: datetime.date, *, progress=None) -> tuple[int, int]:
 
 
 @transaction.atomic
-def _move_down(card_id: int, tiers: list[Tier], day: datetime.date) -> int:
-    card = (
-        Card.objects.select_for_update(of=("self",)).select_related("tier", "user").get(pk=card_id)
-    )
-    lower = [tier for tier in tiers if tier.threshold < card.tier.threshold]
+def _move_down(
+    card_id: int, tiers: list[Tier], day: datetime.date, *, tier_id: int, held_since
+) -> int:
+    # Not select_related("tier"): after waiting for a concurrent run's lock, PostgreSQL
+    # rechecks the outer join against the new tier_id and returns no tier.
+    card = Card.objects.select_for_update(of=("self",)).select_related("user").get(pk=card_id)
+    changed = TierChange.objects.filter(card=card_id, created_at__gt=held_since).exists()
+    if card.tier_id != tier_id or changed:
+        return 0  # a run at the same moment moved it already: one step per review
+    current = next(tier for tier in tiers if tier.pk == tier_id)
+    lower = [tier for tier in tiers if tier.threshold < current.threshold]
     if not lower:
         return 0
     to = lower[-1]
-    TierChange.objects.create(
-        card=card, from_tier=card.tier, to_tier=to, reason=f"Tier review {day}"
-    )
+    TierChange.objects.create(card=card, from_tier=current, to_tier=to, reason=f"Tier review {day}")
     Card.objects.filter(pk=card.pk).update(tier=to, tier_warned_at=None)
     if card.user_id:
-        emails.send_to_member("tier_down", card.user, {"card": card, "tier": to, "was": card.tier})
+        emails.send_to_member("tier_down", card.user, {"card": card, "tier": to, "was": current})
     return 1
 
 

@@ -492,7 +492,7 @@ def test_owner_sees_open_overdue_median_times_satisfaction_and_recovered_detract
     assert '<div class="balance" data-testid="open">2</div>' in page
     assert '<div class="balance overdue" data-testid="overdue">1</div>' in page
     assert '<div class="balance">2 h 0 min</div>' in page  # median first response
-    assert "<div class=\"balance\">1 d 0 h</div>" in page  # median resolution
+    assert '<div class="balance">1 d 0 h</div>' in page  # median resolution
     assert '<div class="balance">4.0/5</div><div class="help">n = 1</div>' in page
     assert '<div class="balance" data-testid="recovered">1</div>' in page
     assert "<tr><td>Product</td><td>2</td><td>1</td><td>4.0/5</td></tr>" in page
