@@ -536,9 +536,14 @@ def _reward_referral(card: Card, program: Program) -> None:
         referrer=referral.referrer_id, status=ReferralStatus.REWARDED, rewarded_at__gte=month_start
     ).count()
     referrer_card = Card.objects.filter(user=referral.referrer_id, status=CardStatus.ACTIVE).first()
-    if rewarded_this_month >= program.referral_limit_per_month or referrer_card is None:
+    refusal = ""
+    if referrer_card is None:
+        refusal = "The inviting member has no active card"
+    elif rewarded_this_month >= program.referral_limit_per_month:
+        refusal = "Monthly referral limit reached"
+    if refusal:
         Referral.objects.filter(pk=referral.pk).update(
-            status=ReferralStatus.NOT_REWARDED, note="Monthly referral limit reached"
+            status=ReferralStatus.NOT_REWARDED, note=refusal
         )
         return
     Referral.objects.filter(pk=referral.pk).update(
