@@ -54,6 +54,9 @@ class Bench:
     card: object  # the member's card, with --history ledger lines
     staff: object
     counter_card: object  # another member's card for services that write
+    owner_client: object = None  # django.test.Client, logged in as an owner (the admin)
+    reward: object = None  # a cheap, unlimited reward the counter card redeems
+    survey: object = None  # a survey with --responses answers
     receipts: Iterator[int] = field(default_factory=itertools.count)
 
 
@@ -90,13 +93,93 @@ def record_purchase(bench: Bench):
     )
 
 
+def redeem(bench: Bench):
+    from rewards import services
+
+    return services.redeem(bench.counter_card, bench.reward)
+
+
+def survey_results(bench: Bench):
+    url = f"/admin/surveys/survey/{bench.survey.pk}/results/"
+    response = bench.owner_client.get(url)
+    if response.status_code != 200:
+        raise BenchError(f"GET {url} answered {response.status_code}, not 200")
+    return response
+
+
 # The first entry is the baseline every other figure is compared with.
 BENCHMARKS = [
     Benchmark("trivial view", page("/bench/trivial/")),
     Benchmark("portal home", page("/portal/")),
     Benchmark("history page", page("/portal/history/")),
     Benchmark("record_purchase", record_purchase, unit="calls/s"),
+    Benchmark("reward catalog", page("/rewards/")),
+    Benchmark("redeem", redeem, unit="calls/s"),
+    Benchmark("survey results", survey_results),
 ]
+
+CATALOG_REWARDS = 200
+SURVEY_RESPONSES = 5000
+
+
+def prepare_rewards_and_survey(bench: Bench) -> None:
+    """200 rewards in the catalog, and a survey with 5,000 responses for the results page."""
+    import random
+
+    from django.contrib.auth.models import Group
+    from django.test import Client
+
+    from accounts.models import User
+    from loyalty import services as loyalty_services
+    from loyalty.models import Kind
+    from rewards.models import Reward, RewardKind
+    from surveys.models import Answer, Choice, Question, QuestionKind, Response, Survey
+
+    Reward.objects.bulk_create(
+        Reward(name=f"Reward {n}", kind=RewardKind.FREE_ITEM, points_cost=100 + n * 10)
+        for n in range(CATALOG_REWARDS)
+    )
+    bench.reward = Reward.objects.create(
+        name="Bench coffee", kind=RewardKind.FREE_ITEM, points_cost=10
+    )
+    loyalty_services.award_bonus(bench.counter_card, Kind.GOODWILL, 10_000_000, note="bench")
+    survey = Survey.objects.create(title="Bench visit survey")
+    nps = Question.objects.create(survey=survey, order=1, kind=QuestionKind.NPS, text="Recommend?")
+    csat = Question.objects.create(
+        survey=survey, order=2, kind=QuestionKind.CSAT, text="Satisfied?"
+    )
+    pick = Question.objects.create(survey=survey, order=3, kind=QuestionKind.SINGLE, text="Had?")
+    text = Question.objects.create(
+        survey=survey, order=4, kind=QuestionKind.LONG_TEXT, text="More?"
+    )
+    choices = [Choice.objects.create(question=pick, label=label) for label in ["Coffee", "Tea"]]
+    generator = random.Random(5)
+    responses = Response.objects.bulk_create(
+        Response(survey=survey) for _ in range(SURVEY_RESPONSES)
+    )
+    answers = []
+    for response in responses:
+        answers += [
+            Answer(response=response, question=nps, number=generator.randint(0, 10)),
+            Answer(response=response, question=csat, number=generator.randint(1, 5)),
+            Answer(response=response, question=text, text="Lovely coffee, long queue."),
+        ]
+    Answer.objects.bulk_create(answers, batch_size=2000)
+    picked = Answer.objects.bulk_create(
+        (Answer(response=response, question=pick) for response in responses), batch_size=2000
+    )
+    Answer.choices.through.objects.bulk_create(
+        (
+            Answer.choices.through(answer_id=a.pk, choice_id=generator.choice(choices).pk)
+            for a in picked
+        ),
+        batch_size=2000,
+    )
+    bench.survey = survey
+    owner = User.objects.create_user("owner@bench.invalid", is_staff=True)
+    owner.groups.add(Group.objects.get(name="Owner"))
+    bench.owner_client = Client()
+    bench.owner_client.force_login(owner)
 
 
 # Jobs over every member, run once. ----------------------------------------------------------
@@ -314,7 +397,10 @@ def prepare(history: int) -> Bench:
         raise BenchError(f"ledger does not add up: {total} in lines, {card.balance} on the card")
     client = Client()
     client.force_login(member)
-    return Bench(client=client, member=member, card=card, staff=staff, counter_card=counter_card)
+    bench = Bench(client=client, member=member, card=card, staff=staff, counter_card=counter_card)
+    with transaction.atomic():
+        prepare_rewards_and_survey(bench)
+    return bench
 
 
 # Running and reporting. -----------------------------------------------------------------
