@@ -1,10 +1,8 @@
-import csv
-
 from django.contrib import admin
-from django.http import StreamingHttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import is_owner
+from loyalty.exports import csv_download
 from rewards.forms import RewardAdminForm
 from rewards.models import Redemption, Reward
 from rewards.selectors import reward_figures
@@ -55,60 +53,52 @@ class RewardAdmin(admin.ModelAdmin):
         return obj.expired_units
 
 
-class Echo:
-    def write(self, value):
-        return value
-
-
 @admin.action(description=_("Export the selected redemptions as CSV"))
 def export_csv(modeladmin, request, queryset):
     return redemptions_csv(queryset)
 
 
+REDEMPTION_COLUMNS = [
+    "code",
+    "reward",
+    "kind",
+    "card",
+    "member_email",
+    "quantity",
+    "points",
+    "status",
+    "redeemed_at",
+    "valid_until",
+    "fulfilled_at",
+    "fulfilled_by",
+    "closed_at",
+]
+
+
+def _when(moment):
+    return moment.isoformat() if moment else ""
+
+
 def redemptions_csv(queryset):
-    writer = csv.writer(Echo())
-    header = [
-        "code",
-        "reward",
-        "kind",
-        "card",
-        "member_email",
-        "quantity",
-        "points",
-        "status",
-        "redeemed_at",
-        "valid_until",
-        "fulfilled_at",
-        "fulfilled_by",
-        "closed_at",
-    ]
-
-    def rows():
-        yield writer.writerow(header)
-        for redemption in queryset.select_related(
-            "reward", "card__user", "fulfilled_by"
-        ).iterator():
-            yield writer.writerow(
-                [
-                    redemption.code,
-                    redemption.reward.name,
-                    redemption.reward.kind,
-                    redemption.card.number,
-                    redemption.card.user.email if redemption.card.user else "",
-                    redemption.quantity,
-                    redemption.points,
-                    redemption.status,
-                    redemption.created_at.isoformat(),
-                    redemption.valid_until.isoformat(),
-                    redemption.fulfilled_at.isoformat() if redemption.fulfilled_at else "",
-                    redemption.fulfilled_by.email if redemption.fulfilled_by else "",
-                    redemption.closed_at.isoformat() if redemption.closed_at else "",
-                ]
-            )
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="redemptions.csv"'
-    return response
+    rows = (
+        [
+            redemption.code,
+            redemption.reward.name,
+            redemption.reward.kind,
+            redemption.card.number,
+            redemption.card.user.email if redemption.card.user else "",
+            redemption.quantity,
+            redemption.points,
+            redemption.status,
+            _when(redemption.created_at),
+            _when(redemption.valid_until),
+            _when(redemption.fulfilled_at),
+            redemption.fulfilled_by.email if redemption.fulfilled_by else "",
+            _when(redemption.closed_at),
+        ]
+        for redemption in queryset.select_related("reward", "card__user", "fulfilled_by").iterator()
+    )
+    return csv_download("redemptions.csv", REDEMPTION_COLUMNS, rows)
 
 
 @admin.register(Redemption)

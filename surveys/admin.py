@@ -1,11 +1,8 @@
-import csv
-
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -13,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from loyalty.codes import qr_svg
+from loyalty.exports import csv_download
 from loyalty.models import Tier
 from surveys import results, selectors, services
 from surveys.forms import SurveyForm
@@ -233,50 +231,29 @@ def _sync_choices(question, labels):
         choice.save()
 
 
-class Echo:
-    def write(self, value):
-        return value
-
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_text(text):
-    # Answers are typed by anyone with a public link; a spreadsheet would run "=…" as a formula.
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
-
-
 def responses_csv(survey, responses, questions):
-    writer = csv.writer(Echo())
-
     def value(answer):
         if answer is None:
             return ""
         if answer.number is not None:
             return answer.number
         labels = [choice.label for choice in answer.choices.all()]
-        return "; ".join(labels) if labels else spreadsheet_text(answer.text)
+        return "; ".join(labels) if labels else answer.text
 
-    def rows():
-        yield writer.writerow(
-            ["response", "answered_at", "member", "tier", *[q.text for q in questions]]
-        )
-        answered = responses.select_related("user", "tier").prefetch_related("answers__choices")
-        for response in answered.order_by("created_at", "id").iterator(chunk_size=500):
-            by_question = {answer.question_id: answer for answer in response.answers.all()}
-            yield writer.writerow(
-                [
-                    response.pk,
-                    response.created_at.isoformat(),
-                    spreadsheet_text(response.user.email) if response.user else "",
-                    response.tier.name if response.tier else "",
-                    *[value(by_question.get(q.pk)) for q in questions],
-                ]
-            )
-
-    answer = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    answer["Content-Disposition"] = f'attachment; filename="survey-{survey.pk}-responses.csv"'
-    return answer
+    answered = responses.select_related("user", "tier").prefetch_related("answers__choices")
+    rows = (
+        [
+            response.pk,
+            response.created_at.isoformat(),
+            response.user.email if response.user else "",
+            response.tier.name if response.tier else "",
+            *[value(by_question.get(q.pk)) for q in questions],
+        ]
+        for response in answered.order_by("created_at", "id").iterator(chunk_size=500)
+        for by_question in [{answer.question_id: answer for answer in response.answers.all()}]
+    )
+    header = ["response", "answered_at", "member", "tier", *[q.text for q in questions]]
+    return csv_download(f"survey-{survey.pk}-responses.csv", header, rows)
 
 
 @admin.register(Response)

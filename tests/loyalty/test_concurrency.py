@@ -1,45 +1,11 @@
 """Rules that must hold when tills and browser tabs act on one card at the same moment."""
 
-import threading
-
-import pytest
-from django.db import connection
-
 from loyalty import services
 from loyalty.exceptions import InsufficientPoints
 from loyalty.models import Kind, PointTransaction
+from tests.concurrency import all_at_once, postgresql_only
 
-pytestmark = [
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="SQLite has no row locks; run with DATABASE_URL=postgres://... to test concurrency",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
-
-
-def all_at_once(count, work):
-    """Run work(index) in `count` threads released together; return each result or error."""
-    barrier = threading.Barrier(count)
-    results = [None] * count
-
-    def run(index):
-        try:
-            connection.ensure_connection()  # connect first, so the calls themselves collide
-            barrier.wait(timeout=30)
-            results[index] = work(index)
-        except Exception as error:
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a thread is stuck"
-    return results
+pytestmark = postgresql_only
 
 
 def ledger_sum(card):

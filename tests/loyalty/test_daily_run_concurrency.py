@@ -3,25 +3,17 @@ gets one birthday bonus, one expiry, one warning and one tier step, and one e-ma
 
 import datetime
 import io
-import threading
 
-import pytest
 import time_machine
 from django.core import mail
 from django.core.management import call_command
-from django.db import connection
 
 from loyalty import services
 from loyalty.models import DailyRun, Kind, PointTransaction, TierChange
+from tests.concurrency import all_at_once, postgresql_only
 from tests.factories import UserFactory, make_card
 
-pytestmark = [
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="SQLite has no row locks; run with DATABASE_URL=postgres://... to test concurrency",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = postgresql_only
 
 MEMBERS = 6
 
@@ -31,27 +23,9 @@ def noon(day: datetime.date) -> datetime.datetime:
 
 
 def both_at_once(work):
-    """Run work() in two threads released together; re-raise what either raised."""
-    barrier = threading.Barrier(2)
-    errors = []
-
-    def run():
-        try:
-            connection.ensure_connection()  # connect first, so the runs themselves collide
-            barrier.wait(timeout=30)
-            work()
-        except Exception as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a thread is stuck"
-    assert errors == []
+    """Run work() in two threads released together; fail if either raised."""
+    results = all_at_once(2, lambda _index: work())
+    assert [result for result in results if isinstance(result, Exception)] == []
 
 
 def members(prefix, *, issued: datetime.date, birthday=None):

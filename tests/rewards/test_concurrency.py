@@ -1,10 +1,6 @@
 """Reward rules that must hold when many members, tabs and tills act at the same moment."""
 
-import threading
-
-import pytest
 from django.contrib.auth.models import Group
-from django.db import connection
 
 from accounts.roles import STAFF
 from loyalty.exceptions import InsufficientPoints
@@ -12,44 +8,11 @@ from loyalty.models import Kind, PointTransaction
 from rewards import services
 from rewards.exceptions import SoldOut, VoucherAlreadyUsed
 from rewards.models import Redemption, RedemptionStatus
+from tests.concurrency import all_at_once, of_type, postgresql_only
 from tests.factories import UserFactory, make_card
 from tests.rewards.factories import RewardFactory, top_up
 
-pytestmark = [
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="SQLite has no row locks; run with DATABASE_URL=postgres://... to test concurrency",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
-
-
-def all_at_once(count, work):
-    """Run work(index) in `count` threads released together; return each result or error."""
-    barrier = threading.Barrier(count)
-    results = [None] * count
-
-    def run(index):
-        try:
-            connection.ensure_connection()  # connect first, so the calls themselves collide
-            barrier.wait(timeout=30)
-            results[index] = work(index)
-        except Exception as error:
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a thread is stuck"
-    return results
-
-
-def of_type(results, kind):
-    return [result for result in results if isinstance(result, kind)]
+pytestmark = postgresql_only
 
 
 def test_twenty_members_racing_for_the_last_five_units_get_exactly_five(tiers, program):

@@ -1,48 +1,14 @@
 """Two staff resolving the same case at the same moment (two tabs, two people) credit the
 goodwill points once."""
 
-import threading
-
-import pytest
-from django.db import connection
-
 from loyalty.models import Kind, PointTransaction
 from surveys import services
 from surveys.exceptions import ComplaintError
 from surveys.models import Category, Channel, Complaint, Remedy, Resolution, Status
+from tests.concurrency import all_at_once, postgresql_only
 from tests.factories import UserFactory
 
-pytestmark = [
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="SQLite has no row locks; run with DATABASE_URL=postgres://... to test concurrency",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
-
-
-def all_at_once(count, work):
-    """Run work(index) in `count` threads released together; return each result or error."""
-    barrier = threading.Barrier(count)
-    results = [None] * count
-
-    def run(index):
-        try:
-            connection.ensure_connection()  # connect first, so the calls themselves collide
-            barrier.wait(timeout=30)
-            results[index] = work(index)
-        except Exception as error:
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a thread is stuck"
-    return results
+pytestmark = postgresql_only
 
 
 def test_two_staff_resolving_one_case_at_once_credit_the_goodwill_points_once(card, member, staff):

@@ -1,49 +1,16 @@
 """A survey form sent twice at the same moment (a double tap, two tabs) saves one response."""
 
-import threading
 from decimal import Decimal
-
-import pytest
-from django.db import connection
 
 from loyalty import services as loyalty_services
 from loyalty.models import Kind, PointTransaction
 from surveys import services
 from surveys.exceptions import AlreadyAnswered
 from surveys.models import Response
+from tests.concurrency import all_at_once, postgresql_only
 from tests.surveys.factories import QuestionFactory, SurveyFactory, make_visit_survey
 
-pytestmark = [
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="SQLite has no row locks; run with DATABASE_URL=postgres://... to test concurrency",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
-
-
-def all_at_once(count, work):
-    """Run work(index) in `count` threads released together; return each result or error."""
-    barrier = threading.Barrier(count)
-    results = [None] * count
-
-    def run(index):
-        try:
-            connection.ensure_connection()  # connect first, so the calls themselves collide
-            barrier.wait(timeout=30)
-            results[index] = work(index)
-        except Exception as error:
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a thread is stuck"
-    return results
+pytestmark = postgresql_only
 
 
 def test_same_member_sending_a_survey_twice_at_once_gets_one_response_and_one_bonus(card, member):
