@@ -4,7 +4,7 @@ from django.db.models.signals import post_migrate
 
 class AccountsConfig(AppConfig):
     name = "accounts"
-    verbose_name = "Accounts"
+    verbose_name = "Members and staff"
 
     def ready(self):
         from accounts import roles

@@ -24,7 +24,6 @@ class RewardAdmin(admin.ModelAdmin):
         "is_active",
         "display_order",
     ]
-    list_editable = ["display_order", "is_active"]
     list_filter = ["is_active", "kind", "minimum_tier"]
     search_fields = ["name", "description"]
     list_select_related = ["minimum_tier"]
