@@ -16,7 +16,7 @@ from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, Max, OuterRef, Q, Sum
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -90,8 +90,6 @@ def _require_active(card: Card) -> None:
         raise CardNotActive
 
 
-def _current_tier(card: Card) -> Tier | None:
-    return Tier.objects.filter(pk=card.tier_id).first() if card.tier_id else None
 
 
 def earned_points(card: Card, *, since: datetime.datetime) -> int:
@@ -102,12 +100,13 @@ def earned_points(card: Card, *, since: datetime.datetime) -> int:
     return lines.aggregate(total=Sum("points"))["total"] or 0
 
 
-def _promote(card: Card, program: Program) -> TierChange | None:
+def _promote(card: Card, program: Program, tiers: list[Tier] | None = None) -> TierChange | None:
     """Move a locked card up at once when its earnings in the window reach a higher tier."""
     since = shift_months(timezone.now(), -program.tier_window_months)
     earned = earned_points(card, since=since)
-    current = _current_tier(card)
-    best = Tier.objects.filter(threshold__lte=earned).order_by("-threshold").first()
+    tiers = tiers if tiers is not None else list(Tier.objects.order_by("threshold"))
+    current = next((tier for tier in tiers if tier.pk == card.tier_id), None)
+    best = next((tier for tier in reversed(tiers) if tier.threshold <= earned), None)
     if best is None or (current is not None and best.threshold <= current.threshold):
         return None
     change = TierChange.objects.create(
@@ -228,17 +227,19 @@ def record_purchase(card: Card, amount, *, reference: str, staff, store=None) ->
         raise MissingReference
     (card,) = _lock(card)
     _require_active(card)
-    existing = PointTransaction.objects.filter(
-        card=card, kind=Kind.PURCHASE, reference=reference
-    ).first()
-    if existing is not None:
-        return existing
-    tier = _current_tier(card)
+    # One query answers both: was this receipt recorded already, and is this the first purchase?
+    purchases = PointTransaction.objects.filter(card=card, kind=Kind.PURCHASE).aggregate(
+        count=Count("pk"), same_receipt=Max("pk", filter=Q(reference=reference))
+    )
+    if purchases["same_receipt"] is not None:
+        return PointTransaction.objects.get(pk=purchases["same_receipt"])
+    first = purchases["count"] == 0
+    tiers = list(Tier.objects.order_by("threshold"))
+    tier = next((tier for tier in tiers if tier.pk == card.tier_id), None)
     bonus_days = applicable_bonus_days(tier, timezone.localdate())
     points, by_multiplier, by_flat = purchase_points(
         amount, program=program, tier=tier, bonus_days=bonus_days
     )
-    first = not PointTransaction.objects.filter(card=card, kind=Kind.PURCHASE).exists()
     try:
         with transaction.atomic():
             line = _write(
@@ -262,7 +263,7 @@ def record_purchase(card: Card, amount, *, reference: str, staff, store=None) ->
         return PointTransaction.objects.get(card=card, kind=Kind.PURCHASE, reference=reference)
     if first and program.first_purchase_bonus:
         _write(card, Kind.FIRST_PURCHASE_BONUS, program.first_purchase_bonus, created_by=staff)
-    _promote(card, program)
+    _promote(card, program, tiers)
     if first and card.user_id:
         _reward_referral(card, program)
     if card.user_id:

@@ -580,3 +580,16 @@ def test_search_leaves_out_replaced_cards(card, member, staff):
 
 def test_search_finds_nobody_for_a_stranger(findable):
     assert selectors.search_cards("nobody@example.com") == []
+
+
+@pytest.mark.parametrize("earlier_purchases", [1, 40])
+def test_recording_a_purchase_takes_a_handful_of_queries_whatever_the_history(
+    card, staff, earlier_purchases, django_assert_num_queries
+):
+    for number in range(earlier_purchases):
+        services.record_purchase(card, Decimal("5.00"), reference=f"E{number}", staff=staff)
+    # The service's own savepoint and release (the test already runs in a transaction),
+    # program, card lock, receipt check, tiers, bonus days, savepoint, insert line, update
+    # card, release, earnings in the window, the member (for a receipt e-mail).
+    with django_assert_num_queries(13):
+        services.record_purchase(card, Decimal("12.50"), reference="NEW", staff=staff)
