@@ -14,6 +14,12 @@ def new_public_token():
     return secrets.token_urlsafe(9)
 
 
+def complaint_photo_path(complaint, filename):
+    # An unguessable name: a customer's photo must not be found by trying addresses.
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "webp"
+    return f"complaints/{secrets.token_urlsafe(24)}.{extension}"
+
+
 class Audience(models.TextChoices):
     MEMBERS = "members", _("Members only")
     PUBLIC = "public", _("Anyone with the link")
@@ -294,7 +300,7 @@ class Complaint(models.Model):
         _("what would you like us to do"), max_length=12, choices=Remedy.choices
     )
     receipt_number = models.CharField(_("receipt number"), max_length=64, blank=True)
-    photo = models.ImageField(_("photo"), upload_to="complaints/", blank=True)
+    photo = models.ImageField(_("photo"), upload_to=complaint_photo_path, blank=True)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     priority = models.PositiveSmallIntegerField(
         _("priority"), choices=Priority.choices, default=Priority.NORMAL

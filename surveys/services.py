@@ -364,6 +364,13 @@ def reply(complaint: Complaint, body: str, *, author, internal: bool = False) ->
     )
     if from_customer:
         _event(complaint, "customer reply", actor=author)
+        if complaint.assignee_id and complaint.assignee.email:
+            emails.send(
+                "complaint_customer_reply",
+                complaint.assignee.email,
+                {"complaint": complaint, "message": message},
+                language=complaint.assignee.language,
+            )
         return message
     if internal:
         _event(complaint, "internal note", actor=author)

@@ -121,3 +121,12 @@ def test_client_address_is_taken_from_the_trusted_proxy_header(client, settings)
     # The one trusted proxy appends the address it saw; anything before it is client-supplied.
     request = client.get("/", HTTP_X_FORWARDED_FOR="198.51.100.1, 203.0.113.9").wsgi_request
     assert get_adapter().get_client_ip(request) == "203.0.113.9"
+
+
+@pytest.mark.django_db
+def test_password_resets_are_rate_limited_per_address(client, member):
+    for _ in range(5):
+        client.post(reverse("account_reset_password"), {"email": member.email})
+    response = client.post(reverse("account_reset_password"), {"email": member.email})
+    assert response.status_code == 429
+    assert len(mail.outbox) == 5

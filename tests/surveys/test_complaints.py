@@ -266,7 +266,8 @@ def test_photo_is_checked_and_kept_with_the_complaint(member_client, card, media
 
     complaint = Complaint.objects.get()
     # Stored re-encoded, so whatever else the upload carried is dropped.
-    assert complaint.photo.name.startswith("complaints/stale")
+    assert complaint.photo.name.startswith("complaints/")
+    assert "stale" not in complaint.photo.name  # an unguessable name, not the upload's
     assert complaint.photo.name.endswith(".webp")
     assert (media / complaint.photo.name).exists()
 
@@ -757,3 +758,49 @@ def test_logged_in_member_is_sent_from_the_contact_form_to_the_portal_form(membe
     response = member_client.get(reverse("contact"))
     assert response.status_code == 302
     assert response.url == reverse("complaint_new")
+
+
+def test_complaint_photos_get_unguessable_names(member_client, card, media):
+    import io
+
+    from PIL import Image
+
+    picture = io.BytesIO()
+    Image.new("RGB", (40, 30), "red").save(picture, format="PNG")
+    upload = SimpleUploadedFile("my-receipt.png", picture.getvalue(), "image/png")
+    member_client.post(
+        reverse("complaint_new"),
+        {
+            "category": "product",
+            "description": "The cake was dry and crumbly.",
+            "remedy_sought": "refund",
+            "photo": upload,
+        },
+    )
+    name = Complaint.objects.get().photo.name
+    assert name.startswith("complaints/")
+    assert "my-receipt" not in name
+    assert len(name.split("/")[1].split(".")[0]) >= 30
+
+
+def test_a_customer_reply_is_e_mailed_to_the_assigned_staff_member(
+    member_client, member, card, staff, django_capture_on_commit_callbacks
+):
+    case = services.file_complaint(
+        user=member,
+        name="Maria Reyes",
+        email=member.email,
+        category="service",
+        description="Nobody answered the phone.",
+        remedy_sought="apology",
+        channel="portal",
+    )
+    services.assign(case, staff, actor=staff)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        member_client.post(
+            reverse("complaint_reply", args=[case.reference]), {"body": "Any news, please?"}
+        )
+    assert [message.to for message in mail.outbox] == [[staff.email]]
+    assert "Any news, please?" in mail.outbox[0].body
+    assert case.reference in mail.outbox[0].subject
