@@ -90,8 +90,6 @@ def _require_active(card: Card) -> None:
         raise CardNotActive
 
 
-
-
 def earned_points(card: Card, *, since: datetime.datetime) -> int:
     """Points earned (not spent, refunded or moved) since a moment, on every card the member
     has held, so a claimed card keeps the tier earned on the digital one (as tier_progress)."""
