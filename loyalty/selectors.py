@@ -129,17 +129,16 @@ class TierProgress:
     percent: int
 
 
+def earned_points(card: Card, *, since: datetime.datetime) -> int:
+    """Points earned (not spent, refunded or moved) since a moment, on every card the member
+    has held, so a claimed card keeps the tier earned on the digital one."""
+    lines = PointTransaction.objects.filter(kind__in=EARNING_KINDS, created_at__gte=since)
+    lines = lines.filter(card__user=card.user_id) if card.user_id else lines.filter(card=card)
+    return lines.aggregate(total=Sum("points"))["total"] or 0
+
+
 def tier_progress(card: Card, program: Program, tiers: list[Tier]) -> TierProgress:
-    since = shift_months(timezone.now(), -program.tier_window_months)
-    earned = (
-        PointTransaction.objects.filter(
-            card__user=card.user_id, kind__in=EARNING_KINDS, created_at__gte=since
-        ).aggregate(total=Sum("points"))["total"]
-        if card.user_id
-        else PointTransaction.objects.filter(
-            card=card, kind__in=EARNING_KINDS, created_at__gte=since
-        ).aggregate(total=Sum("points"))["total"]
-    ) or 0
+    earned = earned_points(card, since=shift_months(timezone.now(), -program.tier_window_months))
     current = card.tier
     higher = [t for t in tiers if current is None or t.threshold > current.threshold]
     next_tier = higher[0] if higher else None

@@ -54,6 +54,7 @@ from loyalty.models import (
     Tier,
     TierChange,
 )
+from loyalty.selectors import earned_points
 
 MAX_FAILED_CLAIMS = 5
 
@@ -88,14 +89,6 @@ def _write(card: Card, kind: str, points: int, *, source=None, **fields) -> Poin
 def _require_active(card: Card) -> None:
     if card.status != CardStatus.ACTIVE:
         raise CardNotActive
-
-
-def earned_points(card: Card, *, since: datetime.datetime) -> int:
-    """Points earned (not spent, refunded or moved) since a moment, on every card the member
-    has held, so a claimed card keeps the tier earned on the digital one (as tier_progress)."""
-    lines = PointTransaction.objects.filter(kind__in=EARNING_KINDS, created_at__gte=since)
-    lines = lines.filter(card__user=card.user_id) if card.user_id else lines.filter(card=card)
-    return lines.aggregate(total=Sum("points"))["total"] or 0
 
 
 def _promote(card: Card, program: Program, tiers: list[Tier] | None = None) -> TierChange | None:
