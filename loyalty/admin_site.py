@@ -35,6 +35,11 @@ class SukiAdminSite(admin.AdminSite):
             ),
             path("counter/card/<int:card_id>/block/", view(counter.block), name="counter_block"),
             path(
+                "counter/card/<int:card_id>/unlock-claim/",
+                view(counter.unlock_claim),
+                name="counter_unlock_claim",
+            ),
+            path(
                 "counter/card/<int:card_id>/replace/", view(counter.replace), name="counter_replace"
             ),
             path(

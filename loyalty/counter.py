@@ -162,6 +162,15 @@ def block(request, card_id):
 
 @counter_permission
 @require_POST
+def unlock_claim(request, card_id):
+    card = get_object_or_404(Card, pk=card_id)
+    services.unlock_claim(card, staff=request.user)
+    messages.success(request, _("The card can be claimed online again with its PIN."))
+    return redirect("admin:counter_card", card.pk)
+
+
+@counter_permission
+@require_POST
 def replace(request, card_id):
     card = get_object_or_404(Card, pk=card_id)
     old_number = card.formatted_number

@@ -774,3 +774,13 @@ def _warn_tier(card_id: int, held_until) -> int:
         {"card": card, "tier": card.tier, "until": timezone.localtime(held_until).date()},
     )
     return 1
+
+
+@transaction.atomic
+def unlock_claim(card: Card, *, staff) -> Card:
+    """Let a printed card be claimed online again after too many wrong PINs, once staff have
+    seen the card and its owner at the counter."""
+    (card,) = _lock(card)
+    Card.objects.filter(pk=card.pk).update(failed_claims=0)
+    card.failed_claims = 0
+    return card

@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from loyalty import services
-from loyalty.exceptions import AlreadyClaimed, ClaimFailed, ClaimLocked
+from loyalty.exceptions import AlreadyClaimed, ClaimFailed, ClaimLocked, LoyaltyError
 from loyalty.models import Card, CardStatus, Kind, PointTransaction
 from tests.factories import make_card
 
@@ -118,3 +118,22 @@ def test_sign_up_gives_a_digital_card_with_the_sign_up_bonus_at_once(client, pro
     assert (card.status, card.is_physical, card.balance) == (CardStatus.ACTIVE, False, 75)
     line = PointTransaction.objects.get(card=card)
     assert (line.kind, line.points) == (Kind.SIGNUP_BONUS, 75)
+
+
+def test_staff_unlock_a_locked_claim_at_the_counter(staff_client, outsider, staff, tiers):
+    from django.urls import reverse
+
+    from tests.factories import make_card
+
+    walk_in = make_card(holder_name="Walk In", staff=staff, physical=True)
+    for _ in range(5):
+        with pytest.raises(LoyaltyError):
+            services.claim_card(
+                outsider, walk_in.number, "000000" if walk_in.claim_pin != "000000" else "111111"
+            )
+    page = staff_client.get(reverse("admin:counter_card", args=[walk_in.pk])).content.decode()
+    assert "online claim locked after wrong PINs" in page
+    staff_client.post(reverse("admin:counter_unlock_claim", args=[walk_in.pk]))
+    walk_in.refresh_from_db()
+    assert walk_in.failed_claims == 0
+    assert services.claim_card(outsider, walk_in.number, walk_in.claim_pin).user == outsider
