@@ -59,7 +59,3 @@ def sync_after_migrate(sender, **kwargs):
 
 def is_owner(user):
     return user.is_active and (user.is_superuser or user.groups.filter(name=OWNER).exists())
-
-
-def is_staff_member(user):
-    return user.is_active and user.is_staff

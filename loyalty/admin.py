@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from loyalty import emails, services
 from loyalty.exceptions import LoyaltyError
-from loyalty.forms import AdjustmentForm
+from loyalty.forms import AdjustmentForm, WeekdaysField
 from loyalty.models import (
     BonusDay,
     Card,
@@ -119,8 +119,6 @@ class BonusDayAdmin(admin.ModelAdmin):
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "weekdays":
-            from loyalty.forms import WeekdaysField
-
             return WeekdaysField(
                 required=False, label=db_field.verbose_name, help_text=db_field.help_text
             )

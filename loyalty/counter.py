@@ -5,7 +5,7 @@ every action is one form, focus starts where the next keystroke goes, and every 
 is shown on the card's page after a redirect (so a reload never records twice).
 """
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.auth.decorators import permission_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,9 +23,8 @@ from loyalty.templatetags.loyalty import signed_points
 counter_permission = permission_required("loyalty.use_counter", raise_exception=True)
 
 
-def _context(request, **extra):
-    from django.contrib import admin
-
+def admin_context(request, **extra):
+    """The admin's own template context (site header, permissions) plus the page's."""
     return {**admin.site.each_context(request), **extra}
 
 
@@ -52,7 +51,7 @@ def lookup(request):
     return render(
         request,
         "admin/counter/lookup.html",
-        _context(request, form=form, results=results, title=_("Counter")),
+        admin_context(request, form=form, results=results, title=_("Counter")),
     )
 
 
@@ -63,7 +62,7 @@ def card_view(request, card_id):
         messages.error(request, _("This card was replaced and no longer works."))
     lines = list(card.transactions.select_related("created_by")[:10])
     program = Program.current()
-    context = _context(
+    context = admin_context(
         request,
         title=_("Card %(number)s") % {"number": card.formatted_number},
         card=card,
@@ -211,7 +210,7 @@ def enrol(request):
     return render(
         request,
         "admin/counter/enrol.html",
-        _context(request, form=form, title=_("Enrol a walk-in")),
+        admin_context(request, form=form, title=_("Enrol a walk-in")),
     )
 
 
@@ -221,7 +220,7 @@ def print_card(request, card_id):
     return render(
         request,
         "admin/counter/print.html",
-        _context(
+        admin_context(
             request,
             title=_("Print card %(number)s") % {"number": card.formatted_number},
             card=card,

@@ -1,12 +1,12 @@
 """Counter screens for rewards: fulfil a voucher, and pay part of a bill with points."""
 
-from django.contrib import admin, messages
+from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from loyalty.counter import counter_permission
+from loyalty.counter import admin_context, counter_permission
 from loyalty.exceptions import LoyaltyError
 from loyalty.models import Card, Program
 from loyalty.money import format_money
@@ -29,13 +29,9 @@ def voucher_lookup(request):
             form.add_error("code", str(error))
         else:
             refusal = services.refusal_for(redemption)
-    context = {
-        **admin.site.each_context(request),
-        "title": _("Vouchers"),
-        "form": form,
-        "redemption": redemption,
-        "refusal": refusal,
-    }
+    context = admin_context(
+        request, title=_("Vouchers"), form=form, redemption=redemption, refusal=refusal
+    )
     return render(request, "admin/counter/voucher.html", context)
 
 
