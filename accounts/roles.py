@@ -4,6 +4,8 @@ Permissions are named by codename so a role lists what it may do even before the
 defines the permission exists; `sync_roles` grants whatever exists now and is safe to repeat.
 """
 
+from django.db.models import Q
+
 STAFF = "Staff"
 OWNER = "Owner"
 
@@ -13,6 +15,7 @@ STAFF_PERMISSIONS = [
     "loyalty.add_card",
     "loyalty.use_counter",
     "loyalty.view_pointtransaction",
+    "loyalty.view_cardevent",
     # Rewards at the counter.
     "rewards.view_reward",
     "rewards.view_redemption",
@@ -28,7 +31,7 @@ STAFF_PERMISSIONS = [
 ]
 
 # Apps whose every permission an owner holds.
-OWNER_APPS = ["accounts", "loyalty", "rewards", "surveys", "account"]
+OWNER_APPS = ["accounts", "loyalty", "rewards", "surveys", "account", "django_tasks_database"]
 
 
 def sync_roles(group_model, permission_model):
@@ -57,5 +60,11 @@ def sync_after_migrate(sender, **kwargs):
     sync_roles(Group, Permission)
 
 
-def is_owner(user):
+def owner_filter() -> Q:
+    """Users who hold the Owner role: superusers and members of the Owner group."""
+    return Q(is_superuser=True) | Q(groups__name=OWNER)
+
+
+def is_owner(user) -> bool:
+    """The one owner-role check: every owner-only page, action and service asks it."""
     return user.is_active and (user.is_superuser or user.groups.filter(name=OWNER).exists())

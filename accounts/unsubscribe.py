@@ -2,11 +2,9 @@
 
 from django.core import signing
 
+from accounts.consent import CONSENT_FIELDS
+
 SALT = "accounts.unsubscribe"
-LISTS = {
-    "marketing": "marketing_consent",
-    "receipts": "receipt_emails",
-}
 
 
 def make_token(user, mailing_list: str) -> str:
@@ -19,6 +17,6 @@ def read_token(token: str) -> tuple[int, str] | None:
         data = signing.loads(token, salt=SALT)
     except signing.BadSignature:
         return None
-    if data.get("list") not in LISTS or not isinstance(data.get("user"), int):
+    if data.get("list") not in CONSENT_FIELDS or not isinstance(data.get("user"), int):
         return None
     return data["user"], data["list"]

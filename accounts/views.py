@@ -8,9 +8,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from accounts.consent import CONSENT_FIELDS
 from accounts.forms import ProfileForm
 from accounts.models import User
-from accounts.unsubscribe import LISTS, read_token
+from accounts.unsubscribe import read_token
 
 
 @login_required
@@ -62,7 +63,7 @@ def unsubscribe(request, token):
     user = User.objects.filter(pk=found[0]).first() if found else None
     if user is None:
         return render(request, "accounts/unsubscribe.html", {"invalid": True}, status=404)
-    field = LISTS[found[1]]
+    field = CONSENT_FIELDS[found[1]]
     if request.method == "POST":
         setattr(user, field, False)
         user.save(update_fields=[field])

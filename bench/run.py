@@ -84,13 +84,16 @@ def page(url: str) -> Callable[[Bench], object]:
 def record_purchase(bench: Bench):
     from loyalty import services
 
-    return services.record_purchase(
+    recorded = services.record_purchase(
         bench.counter_card,
         Decimal("12.50"),
         reference=f"BENCH-{next(bench.receipts)}",
         staff=bench.staff,
         store="Main Street",
     )
+    if not recorded.created:
+        raise BenchError("record_purchase found a fresh receipt already recorded")
+    return recorded
 
 
 def redeem(bench: Bench):
@@ -328,7 +331,7 @@ def configure(database_url: str, workdir: Path) -> None:
     # Set before Django reads settings; they win over the caller's environment and .env.
     os.environ.update(
         {
-            "DJANGO_SETTINGS_MODULE": "loyalty.settings",
+            "DJANGO_SETTINGS_MODULE": "suki.settings",
             "DATABASE_URL": database_url,
             "DEBUG": "true",
             "ALLOWED_HOSTS": "testserver",
@@ -346,7 +349,7 @@ def configure(database_url: str, workdir: Path) -> None:
 
     from django.urls import path
 
-    from loyalty import urls
+    from suki import urls
 
     urlconf = types.ModuleType(BENCH_URLCONF)
     urlconf.urlpatterns = [path("bench/trivial/", trivial_view), *urls.urlpatterns]

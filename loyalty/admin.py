@@ -6,13 +6,17 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts import emails
+from accounts.consent import consenting
 from accounts.models import User
-from loyalty import emails, services
+from core.admin import ReadOnlyAdminMixin, admin_context
+from loyalty import services
 from loyalty.exceptions import LoyaltyError
 from loyalty.forms import AdjustmentForm, WeekdaysField
 from loyalty.models import (
     BonusDay,
     Card,
+    CardEvent,
     DailyRun,
     PointTransaction,
     Program,
@@ -21,19 +25,7 @@ from loyalty.models import (
     Tier,
     TierChange,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows written only by services: visible, never edited or deleted here."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from loyalty.templatetags.loyalty import points, signed_points
 
 
 @admin.register(Program)
@@ -103,7 +95,7 @@ class BonusDayAdmin(admin.ModelAdmin):
 
     @admin.action(description=gettext_lazy("E-mail the news to members who agreed to offers"))
     def announce(self, request, queryset):
-        members = User.objects.filter(marketing_consent=True, is_active=True, cards__isnull=False)
+        members = User.objects.filter(consenting("marketing"), is_active=True, cards__isnull=False)
         sent = 0
         for bonus_day in queryset:
             for member in members.distinct().iterator():
@@ -125,15 +117,18 @@ class BonusDayAdmin(admin.ModelAdmin):
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
-class RetiredNumberInline(admin.TabularInline):
+class RetiredNumberInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = RetiredCardNumber
     fields = ["number", "reason", "retired_at", "retired_by"]
     readonly_fields = fields
     extra = 0
-    can_delete = False
 
-    def has_add_permission(self, request, obj=None):
-        return False
+
+class CardEventInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = CardEvent
+    fields = ["created_at", "kind", "reason", "staff"]
+    readonly_fields = fields
+    extra = 0
 
 
 @admin.register(Card)
@@ -174,7 +169,7 @@ class CardAdmin(admin.ModelAdmin):
         "ledger_link",
     ]
     fields = ["holder_name", "holder_email", *readonly_fields]
-    inlines = [RetiredNumberInline]
+    inlines = [CardEventInline, RetiredNumberInline]
     show_full_result_count = False
 
     def has_add_permission(self, request):
@@ -238,21 +233,21 @@ class CardAdmin(admin.ModelAdmin):
                 messages.success(
                     request,
                     _("Adjusted by %(points)s points. New balance %(balance)s.")
-                    % {"points": line.points, "balance": line.balance_after},
+                    % {"points": signed_points(line.points), "balance": points(line.balance_after)},
                 )
                 return redirect(reverse("admin:loyalty_card_change", args=[card.pk]))
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Manual adjustment of card %(number)s") % {"number": card.formatted_number},
-            "card": card,
-            "form": form,
-            "opts": self.model._meta,
-        }
+        context = admin_context(
+            request,
+            title=_("Manual adjustment of card %(number)s") % {"number": card.formatted_number},
+            card=card,
+            form=form,
+            opts=self.model._meta,
+        )
         return render(request, "admin/loyalty/card/adjust.html", context)
 
 
 @admin.register(PointTransaction)
-class PointTransactionAdmin(ReadOnlyAdmin):
+class PointTransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "created_at",
         "card",
@@ -294,27 +289,31 @@ class PointTransactionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(TierChange)
-class TierChangeAdmin(ReadOnlyAdmin):
+class TierChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "card", "from_tier", "to_tier", "reason"]
     list_filter = ["to_tier"]
     list_select_related = ["card", "from_tier", "to_tier"]
     search_fields = ["card__number"]
 
 
+@admin.register(CardEvent)
+class CardEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "card", "kind", "reason", "staff"]
+    list_filter = ["kind", "created_at"]
+    list_select_related = ["card", "staff"]
+    search_fields = ["card__number", "reason"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["created_at"]
+
+
 @admin.register(Referral)
-class ReferralAdmin(admin.ModelAdmin):
+class ReferralAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "referrer", "referred", "status", "rewarded_at", "note"]
     list_filter = ["status", "created_at"]
     search_fields = ["referrer__email", "referred__email"]
     list_select_related = ["referrer", "referred"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(DailyRun)
-class DailyRunAdmin(ReadOnlyAdmin):
+class DailyRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["day", "finished_at", "summary"]

@@ -5,7 +5,7 @@ every action is one form, focus starts where the next keystroke goes, and every 
 is shown on the card's page after a redirect (so a reload never records twice).
 """
 
-from django.contrib import admin, messages
+from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,19 +13,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.admin import admin_context
+from core.codes import barcode_data_uri, qr_svg
+from core.money import format_money
 from loyalty import cardnumbers, selectors, services
-from loyalty.codes import barcode_data_uri, qr_svg
 from loyalty.exceptions import LoyaltyError
 from loyalty.forms import CardLookupForm, EnrolForm, PurchaseForm, ReasonForm
 from loyalty.models import Card, CardStatus, PointTransaction, Program
-from loyalty.templatetags.loyalty import signed_points
+from loyalty.templatetags.loyalty import points, signed_points
 
 counter_permission = permission_required("loyalty.use_counter", raise_exception=True)
-
-
-def admin_context(request, **extra):
-    """The admin's own template context (site header, permissions) plus the page's."""
-    return {**admin.site.each_context(request), **extra}
 
 
 @counter_permission
@@ -61,14 +58,16 @@ def card_view(request, card_id):
     if card.status == CardStatus.REPLACED:
         messages.error(request, _("This card was replaced and no longer works."))
     lines = list(card.transactions.select_related("created_by")[:10])
+    events = list(card.events.select_related("staff")[:5])
     program = Program.current()
     context = admin_context(
         request,
         title=_("Card %(number)s") % {"number": card.formatted_number},
         card=card,
         program=program,
-        bonus_days=services.applicable_bonus_days(card.tier, timezone.localdate()),
+        bonus_days=selectors.applicable_bonus_days(card.tier, timezone.localdate()),
         lines=lines,
+        events=events,
         reversible=selectors.reversible(lines),
         purchase_form=PurchaseForm(),
         payment_steps=selectors.payment_steps(card.balance, program),
@@ -85,9 +84,8 @@ def purchase(request, card_id):
     if not form.is_valid():
         messages.error(request, _("Enter the amount and the receipt number."))
         return redirect("admin:counter_card", card.pk)
-    started = timezone.now()
     try:
-        line = services.record_purchase(
+        recorded = services.record_purchase(
             card,
             form.cleaned_data["amount"].replace(",", "."),
             reference=form.cleaned_data["reference"],
@@ -96,21 +94,26 @@ def purchase(request, card_id):
     except LoyaltyError as error:
         messages.error(request, str(error))
         return redirect("admin:counter_card", card.pk)
-    card.refresh_from_db()
-    if line.created_at < started:
+    line = recorded.line
+    if recorded.created:
+        card.refresh_from_db()
+        messages.success(
+            request,
+            _("Recorded %(amount)s: +%(points)s points. New balance %(balance)s.")
+            % {
+                "amount": format_money(line.amount),
+                "points": points(line.points),
+                "balance": points(card.balance),
+            },
+        )
+    else:
         messages.warning(
             request,
             _(
                 "Receipt %(reference)s was already recorded on this card "
                 "(%(points)s points). Nothing was added."
             )
-            % {"reference": line.reference, "points": line.points},
-        )
-    else:
-        messages.success(
-            request,
-            _("Recorded %(amount)s: +%(points)s points. New balance %(balance)s.")
-            % {"amount": line.amount, "points": line.points, "balance": card.balance},
+            % {"reference": line.reference, "points": points(line.points)},
         )
     # Focus goes to the next customer's card number.
     return redirect(reverse("admin:counter_card", args=[card.pk]) + "?done=1")
@@ -137,7 +140,7 @@ def reverse_purchase(request, line_id):
             % {
                 "reference": line.reference,
                 "points": signed_points(reversal.points),
-                "balance": reversal.balance_after,
+                "balance": points(reversal.balance_after),
             },
         )
     return redirect("admin:counter_card", line.card_id)
@@ -147,9 +150,8 @@ def reverse_purchase(request, line_id):
 @require_POST
 def block(request, card_id):
     card = get_object_or_404(Card, pk=card_id)
-    form = ReasonForm(request.POST)
     try:
-        services.block_card(card, staff=request.user, reason=form.data.get("reason", ""))
+        services.block_card(card, staff=request.user, reason=request.POST.get("reason", ""))
     except LoyaltyError as error:
         messages.error(request, str(error))
     else:
@@ -204,7 +206,7 @@ def enrol(request):
                 "New card %(number)s issued with %(points)s welcome points. "
                 "Print it and hand it over."
             )
-            % {"number": card.formatted_number, "points": card.balance},
+            % {"number": card.formatted_number, "points": points(card.balance)},
         )
         return redirect("admin:counter_print", card.pk)
     return render(

@@ -2,12 +2,11 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from core.exceptions import DomainError
 
-class LoyaltyError(Exception):
-    message = _("That cannot be done.")
 
-    def __init__(self, message=None):
-        super().__init__(message or self.message)
+class LoyaltyError(DomainError):
+    """A rule of cards and points."""
 
 
 class InvalidCardNumber(LoyaltyError):

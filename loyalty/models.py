@@ -128,6 +128,12 @@ class Tier(models.Model):
         return self.name
 
 
+def tier_meets(tier: Tier | None, minimum: Tier | None) -> bool:
+    """Whether a member in `tier` (None: no tier yet) may use what asks for `minimum`: the one
+    rule for rewards, bonus days and anything else limited to a tier and the tiers above it."""
+    return minimum is None or (tier is not None and tier.threshold >= minimum.threshold)
+
+
 class CardStatus(models.TextChoices):
     ACTIVE = "active", _("active")
     BLOCKED = "blocked", _("blocked")
@@ -237,6 +243,41 @@ class RetiredCardNumber(models.Model):
 
     def __str__(self):
         return format_number(self.number)
+
+
+class CardEventKind(models.TextChoices):
+    BLOCKED = "blocked", _("Blocked")
+    REPLACED = "replaced", _("Replaced")
+    CLAIM_UNLOCKED = "claim_unlocked", _("Online claim allowed again")
+
+
+class CardEvent(models.Model):
+    """What was done to a card's status, by whom and why: written by `loyalty.services`, kept
+    for the owner and shown at the counter."""
+
+    card = models.ForeignKey(
+        Card, verbose_name=_("card"), related_name="events", on_delete=models.PROTECT
+    )
+    kind = models.CharField(_("what happened"), max_length=20, choices=CardEventKind.choices)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("card event")
+        verbose_name_plural = _("card events")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["card", "-created_at", "-id"])]
+
+    def __str__(self):
+        return str(self.get_kind_display())
 
 
 class Kind(models.TextChoices):
@@ -410,6 +451,10 @@ class BonusDay(models.Model):
             and self.starts_on <= day <= self.ends_on
             and (not self.weekdays or day.weekday() in self.weekdays)
         )
+
+    def applies_to(self, tier: Tier | None, day) -> bool:
+        """Which bonus days apply to a purchase: running on `day` and open to `tier`."""
+        return self.applies_on(day) and tier_meets(tier, self.minimum_tier)
 
     def weekday_names(self):
         names = dict(self.WEEKDAYS)

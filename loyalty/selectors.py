@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from core.dates import shift_months
 from loyalty import cardnumbers
-from loyalty.dates import shift_months
 from loyalty.exceptions import CardNotActive, CardNotFound, InvalidCardNumber
 from loyalty.models import (
     EARNING_KINDS,
@@ -96,6 +96,14 @@ def search_cards(text: str, *, limit: int = 20) -> list[Card]:
     )
 
 
+def applicable_bonus_days(tier: Tier | None, day: datetime.date) -> list[BonusDay]:
+    """The bonus days that apply to a purchase by a member in `tier` on `day`."""
+    days = BonusDay.objects.filter(
+        is_active=True, starts_on__lte=day, ends_on__gte=day
+    ).select_related("minimum_tier")
+    return [bonus_day for bonus_day in days if bonus_day.applies_to(tier, day)]
+
+
 def active_bonus_days(tier: Tier | None, today: datetime.date, *, days_ahead: int = 14):
     """Bonus days running today or in the next two weeks that this tier can use."""
     horizon = today + datetime.timedelta(days=days_ahead)
@@ -103,15 +111,11 @@ def active_bonus_days(tier: Tier | None, today: datetime.date, *, days_ahead: in
     for bonus_day in BonusDay.objects.filter(
         is_active=True, starts_on__lte=horizon, ends_on__gte=today
     ).select_related("minimum_tier"):
-        if bonus_day.minimum_tier and (
-            tier is None or tier.threshold < bonus_day.minimum_tier.threshold
-        ):
-            continue
         next_day = next(
             (
                 today + datetime.timedelta(days=offset)
                 for offset in range(days_ahead + 1)
-                if bonus_day.applies_on(today + datetime.timedelta(days=offset))
+                if bonus_day.applies_to(tier, today + datetime.timedelta(days=offset))
             ),
             None,
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import calendar
 import datetime
 import secrets
+from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 
 from django.contrib.contenttypes.models import ContentType
@@ -20,9 +21,10 @@ from django.db.models import Count, Exists, F, Max, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import emails
 from accounts.roles import is_owner
-from loyalty import cardnumbers, emails
-from loyalty.dates import next_birthday, shift_months
+from core.dates import next_birthday, shift_months
+from loyalty import cardnumbers
 from loyalty.exceptions import (
     AlreadyClaimed,
     AlreadyReversed,
@@ -43,6 +45,8 @@ from loyalty.models import (
     EARNING_KINDS,
     BonusDay,
     Card,
+    CardEvent,
+    CardEventKind,
     CardStatus,
     Kind,
     PointTransaction,
@@ -54,20 +58,46 @@ from loyalty.models import (
     Tier,
     TierChange,
 )
-from loyalty.selectors import earned_points
+from loyalty.selectors import applicable_bonus_days, earned_points
 
 MAX_FAILED_CLAIMS = 5
 
 
+def lock_cards(*cards: Card | int, related: tuple[str, ...] = ()) -> list[Card]:
+    """Lock the given cards (or card ids) for the current transaction and return them fresh,
+    in the order given. The only place a card row is locked: every app that decides on a
+    balance calls it. Rows are locked in ascending primary key order, so two services locking
+    the same cards can never deadlock; lock a card before any other row (reward, voucher, case).
+    `related` are forward relations to load with the cards (`"tier"`, `"user"`); only the card
+    row itself is locked, since PostgreSQL cannot lock the nullable side of an outer join."""
+    ids = [card if isinstance(card, int) else card.pk for card in cards]
+    rows = (
+        Card.objects.select_for_update(of=("self",))
+        .select_related(*related)
+        .filter(pk__in=ids)
+        .order_by("pk")
+    )
+    locked = {card.pk: card for card in rows}
+    return [locked[pk] for pk in ids]
+
+
+def lock_member_card(user) -> Card | None:
+    """Lock and return the member's active card (None without one); see `lock_cards`."""
+    if user is None:
+        return None
+    card_id = (
+        Card.objects.filter(user=user, status=CardStatus.ACTIVE)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if card_id is None:
+        return None
+    (card,) = lock_cards(card_id)
+    return card if card.status == CardStatus.ACTIVE else None
+
+
 # Helpers: each expects a card already locked by the calling service. ------------------
-
-
-def _lock(*cards: Card) -> list[Card]:
-    ids = sorted(card.pk for card in cards)
-    locked = {
-        card.pk: card for card in Card.objects.select_for_update().filter(pk__in=ids).order_by("pk")
-    }
-    return [locked[card.pk] for card in cards]
 
 
 def _write(card: Card, kind: str, points: int, *, source=None, **fields) -> PointTransaction:
@@ -108,21 +138,6 @@ def _promote(card: Card, program: Program, tiers: list[Tier] | None = None) -> T
     if card.user_id and current is not None:
         emails.send_to_member("tier_up", card.user, {"card": card, "tier": best})
     return change
-
-
-def applicable_bonus_days(tier: Tier | None, day: datetime.date) -> list[BonusDay]:
-    days = BonusDay.objects.filter(
-        is_active=True, starts_on__lte=day, ends_on__gte=day
-    ).select_related("minimum_tier")
-    return [
-        bonus_day
-        for bonus_day in days
-        if bonus_day.applies_on(day)
-        and (
-            bonus_day.minimum_tier is None
-            or (tier is not None and tier.threshold >= bonus_day.minimum_tier.threshold)
-        )
-    ]
 
 
 def purchase_points(
@@ -199,31 +214,42 @@ def issue_card(
         issued_by=staff,
     )
     program = Program.current()
-    (card,) = _lock(card)
+    (card,) = lock_cards(card)
     if program.signup_bonus:
         _write(card, Kind.SIGNUP_BONUS, program.signup_bonus, created_by=staff)
     _promote(card, program)
     return card
 
 
+@dataclass(frozen=True)
+class PurchaseRecorded:
+    """What `record_purchase` did: the receipt's purchase line, and whether this call wrote it."""
+
+    line: PointTransaction
+    created: bool
+
+
 @transaction.atomic
-def record_purchase(card: Card, amount, *, reference: str, staff, store=None) -> PointTransaction:
+def record_purchase(card: Card, amount, *, reference: str, staff, store=None) -> PurchaseRecorded:
     """Record a purchase and its points. The same receipt on the same card is recorded once:
-    a repeated call returns the first line. Tier goes up at once when earnings cross a
-    threshold; the first purchase earns the first-purchase bonus."""
+    a repeated call returns `PurchaseRecorded(line=<the first line>, created=False)` and adds
+    nothing, a call that wrote the line returns `created=True`; both are decided with the card
+    locked. Tier goes up at once when earnings cross a threshold; the first purchase earns the
+    first-purchase bonus."""
     program = Program.current()
     amount = clean_amount(amount, program)
     reference = (reference or "").strip()
     if not reference:
         raise MissingReference
-    (card,) = _lock(card)
+    (card,) = lock_cards(card)
     _require_active(card)
     # One query answers both: was this receipt recorded already, and is this the first purchase?
     purchases = PointTransaction.objects.filter(card=card, kind=Kind.PURCHASE).aggregate(
         count=Count("pk"), same_receipt=Max("pk", filter=Q(reference=reference))
     )
     if purchases["same_receipt"] is not None:
-        return PointTransaction.objects.get(pk=purchases["same_receipt"])
+        line = PointTransaction.objects.get(pk=purchases["same_receipt"])
+        return PurchaseRecorded(line=line, created=False)
     first = purchases["count"] == 0
     tiers = list(Tier.objects.order_by("threshold"))
     tier = next((tier for tier in tiers if tier.pk == card.tier_id), None)
@@ -251,7 +277,8 @@ def record_purchase(card: Card, amount, *, reference: str, staff, store=None) ->
             )
     except IntegrityError:
         # Only reachable where the database cannot lock rows (SQLite): the other request won.
-        return PointTransaction.objects.get(card=card, kind=Kind.PURCHASE, reference=reference)
+        line = PointTransaction.objects.get(card=card, kind=Kind.PURCHASE, reference=reference)
+        return PurchaseRecorded(line=line, created=False)
     if first and program.first_purchase_bonus:
         _write(card, Kind.FIRST_PURCHASE_BONUS, program.first_purchase_bonus, created_by=staff)
     _promote(card, program, tiers)
@@ -261,7 +288,7 @@ def record_purchase(card: Card, amount, *, reference: str, staff, store=None) ->
         emails.send_to_member(
             "purchase", card.user, {"card": card, "line": line}, optional_list="receipts"
         )
-    return line
+    return PurchaseRecorded(line=line, created=True)
 
 
 @transaction.atomic
@@ -273,7 +300,7 @@ def reverse_purchase(transaction_line: PointTransaction, *, staff, reason: str) 
         raise MissingReason
     if transaction_line.kind != Kind.PURCHASE:
         raise NotReversible
-    (card,) = _lock(transaction_line.card)
+    (card,) = lock_cards(transaction_line.card)
     if PointTransaction.objects.filter(reversal_of=transaction_line).exists():
         raise AlreadyReversed
     try:
@@ -308,7 +335,7 @@ def award_bonus(
         raise ValueError(f"{kind} is not a bonus kind")
     if not isinstance(points, int) or points <= 0:
         raise InvalidPoints
-    (card,) = _lock(card)
+    (card,) = lock_cards(card)
     line = _write(
         card, kind, points, source=source, created_by=staff, note=note[:500], reference=reference
     )
@@ -326,7 +353,7 @@ def adjust_points(card: Card, points: int, *, staff, reason: str) -> PointTransa
         raise MissingReason
     if not isinstance(points, int) or points == 0:
         raise InvalidPoints
-    (card,) = _lock(card)
+    (card,) = lock_cards(card)
     if card.balance + points < 0:
         raise InsufficientPoints
     return _write(card, Kind.ADJUSTMENT, points, note=reason[:500], created_by=staff)
@@ -337,7 +364,7 @@ def spend_points(card: Card, points: int, *, source=None, staff=None, note="", r
     """Take points off a card for a reward or money off; never below zero."""
     if not isinstance(points, int) or points <= 0:
         raise InvalidPoints
-    (card,) = _lock(card)
+    (card,) = lock_cards(card)
     _require_active(card)
     if card.balance < points:
         raise InsufficientPoints
@@ -357,7 +384,7 @@ def refund_points(card: Card, points: int, *, source=None, staff=None, note=""):
     """Give back points of a cancelled or expired reward."""
     if not isinstance(points, int) or points <= 0:
         raise InvalidPoints
-    (card,) = _lock(card)
+    (card,) = lock_cards(card)
     return _write(card, Kind.REDEMPTION_REFUND, points, source=source, created_by=staff, note=note)
 
 
@@ -384,27 +411,35 @@ def expire_inactive_points(today: datetime.date) -> int:
     return expired
 
 
+def _record_event(card: Card, kind: str, *, staff, reason: str = "") -> CardEvent:
+    return CardEvent.objects.create(card=card, kind=kind, staff=staff, reason=reason[:200])
+
+
 @transaction.atomic
 def block_card(card: Card, *, staff, reason: str) -> Card:
+    """Stop a lost or stolen card earning and spending until it is replaced. Needs a reason;
+    the reason and the staff member are kept as a card event."""
     reason = (reason or "").strip()
     if not reason:
         raise MissingReason
-    (card,) = _lock(card)
+    (card,) = lock_cards(card)
     if card.status != CardStatus.ACTIVE:
         raise CardNotActive
     Card.objects.filter(pk=card.pk).update(status=CardStatus.BLOCKED)
     card.status = CardStatus.BLOCKED
+    _record_event(card, CardEventKind.BLOCKED, staff=staff, reason=reason)
     return card
 
 
 @transaction.atomic
 def replace_card(card: Card, *, staff, reason: str) -> Card:
     """Give a lost or damaged card a new number. Balance, tier and history stay with the member;
-    the old number is retired and refused at the counter."""
+    the old number is retired and refused at the counter. Needs a reason, kept with the staff
+    member as a card event."""
     reason = (reason or "").strip()
     if not reason:
         raise MissingReason
-    (card,) = _lock(card)
+    (card,) = lock_cards(card)
     if card.status == CardStatus.REPLACED:
         raise CardNotActive
     RetiredCardNumber.objects.create(
@@ -414,6 +449,7 @@ def replace_card(card: Card, *, staff, reason: str) -> Card:
     card.status = CardStatus.ACTIVE
     card.is_physical = True
     Card.objects.filter(pk=card.pk).update(number=card.number, status=card.status, is_physical=True)
+    _record_event(card, CardEventKind.REPLACED, staff=staff, reason=reason)
     return card
 
 
@@ -439,9 +475,9 @@ def _claim(user, number: str, pin: str) -> Card | LoyaltyError:
         return ClaimFailed()
     current = Card.objects.filter(user=user, status=CardStatus.ACTIVE).exclude(pk=card.pk).first()
     if current is None:
-        (card,) = _lock(card)
+        (card,) = lock_cards(card)
     else:
-        card, current = _lock(card, current)
+        card, current = lock_cards(card, current)
     if card.user_id is not None:
         return AlreadyClaimed()
     if card.failed_claims >= MAX_FAILED_CLAIMS:
@@ -452,11 +488,12 @@ def _claim(user, number: str, pin: str) -> Card | LoyaltyError:
         return ClaimLocked() if card.failed_claims >= MAX_FAILED_CLAIMS else ClaimFailed()
     if current is not None:
         moving = current.balance
+        note = f"Card {card.formatted_number} claimed"
         if moving:
-            note = f"Card {card.formatted_number} claimed"
             _write(current, Kind.TRANSFER, -moving, note=note, created_by=user)
             _write(card, Kind.TRANSFER, moving, note=note, created_by=user)
         Card.objects.filter(pk=current.pk).update(status=CardStatus.REPLACED, replaced_by=card)
+        _record_event(current, CardEventKind.REPLACED, staff=None, reason=note)
     card.user = user
     card.claim_pin = ""
     card.claimed_at = timezone.now()
@@ -562,9 +599,13 @@ def _reward_referral(card: Card, program: Program) -> None:
 BATCH = 500
 
 
-def _batches(ids: list[int]):
+def _batches(ids: list[int], progress=None):
+    """The ids in batches; `progress(size)` hears of each batch once the caller has done it."""
     for start in range(0, len(ids), BATCH):
-        yield ids[start : start + BATCH]
+        batch = ids[start : start + BATCH]
+        yield batch
+        if progress:
+            progress(len(batch))
 
 
 def _start_of(day: datetime.date) -> datetime.datetime:
@@ -601,12 +642,10 @@ def award_birthday_bonuses(day: datetime.date, *, progress=None) -> int:
         return 0
     ids = list(birthdays_due(day).values_list("pk", flat=True))
     paid = 0
-    for batch in _batches(ids):
+    for batch in _batches(ids, progress):
         for card in Card.objects.filter(pk__in=batch).select_related("user"):
             if _birthday_bonus(card, day, program):
                 paid += 1
-        if progress:
-            progress(len(batch))
     return paid
 
 
@@ -622,7 +661,7 @@ def _birthday_bonus(card: Card, day: datetime.date, program: Program) -> bool:
     ):
         return False
     reference = f"birthday-{day.year}"
-    (card,) = _lock(card)
+    (card,) = lock_cards(card)
     if PointTransaction.objects.filter(
         card__user=user, kind=Kind.BIRTHDAY_BONUS, reference=reference
     ).exists():
@@ -655,17 +694,15 @@ def send_expiry_warnings(day: datetime.date, *, progress=None) -> int:
     )
     ids = list(candidates.values_list("pk", flat=True))
     warned = 0
-    for batch in _batches(ids):
+    for batch in _batches(ids, progress):
         for card_id in batch:
             warned += _warn_expiry(card_id, program)
-        if progress:
-            progress(len(batch))
     return warned
 
 
 @transaction.atomic
 def _warn_expiry(card_id: int, program: Program) -> int:
-    card = Card.objects.select_for_update(of=("self",)).select_related("user").get(pk=card_id)
+    (card,) = lock_cards(card_id, related=("user",))
     if card.expiry_warned_at and card.expiry_warned_at >= card.last_activity_at:
         return 0
     Card.objects.filter(pk=card.pk).update(expiry_warned_at=timezone.now())
@@ -698,7 +735,7 @@ def review_tiers(day: datetime.date, *, progress=None) -> tuple[int, int]:
         .values_list("pk", flat=True)
     )
     warned = moved = 0
-    for batch in _batches(ids):
+    for batch in _batches(ids, progress):
         earned = {
             row[0]: row[1:]
             for row in PointTransaction.objects.filter(
@@ -733,8 +770,6 @@ def review_tiers(day: datetime.date, *, progress=None) -> tuple[int, int]:
                     )
             elif held_until <= warn_until:
                 warned += _warn_tier(card.pk, held_until)
-        if progress:
-            progress(len(batch))
     return warned, moved
 
 
@@ -744,7 +779,7 @@ def _move_down(
 ) -> int:
     # Not select_related("tier"): after waiting for a concurrent run's lock, PostgreSQL
     # rechecks the outer join against the new tier_id and returns no tier.
-    card = Card.objects.select_for_update(of=("self",)).select_related("user").get(pk=card_id)
+    (card,) = lock_cards(card_id, related=("user",))
     changed = TierChange.objects.filter(card=card_id, created_at__gt=held_since).exists()
     if card.tier_id != tier_id or changed:
         return 0  # a run at the same moment moved it already: one step per review
@@ -762,9 +797,7 @@ def _move_down(
 
 @transaction.atomic
 def _warn_tier(card_id: int, held_until) -> int:
-    card = (
-        Card.objects.select_for_update(of=("self",)).select_related("tier", "user").get(pk=card_id)
-    )
+    (card,) = lock_cards(card_id, related=("tier", "user"))
     if card.tier_warned_at is not None or card.user_id is None:
         return 0
     Card.objects.filter(pk=card.pk).update(tier_warned_at=timezone.now())
@@ -779,8 +812,9 @@ def _warn_tier(card_id: int, held_until) -> int:
 @transaction.atomic
 def unlock_claim(card: Card, *, staff) -> Card:
     """Let a printed card be claimed online again after too many wrong PINs, once staff have
-    seen the card and its owner at the counter."""
-    (card,) = _lock(card)
+    seen the card and its owner at the counter. Kept as a card event with the staff member."""
+    (card,) = lock_cards(card)
     Card.objects.filter(pk=card.pk).update(failed_claims=0)
     card.failed_claims = 0
+    _record_event(card, CardEventKind.CLAIM_UNLOCKED, staff=staff)
     return card

@@ -5,8 +5,9 @@ from django.contrib import messages
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
+from accounts import emails
 from accounts.forms import REFERRAL_SESSION_KEY
-from loyalty import emails, services
+from loyalty import services
 
 __all__ = ["REFERRAL_SESSION_KEY", "card_for_new_member"]
 

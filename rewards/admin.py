@@ -1,11 +1,27 @@
-from django.contrib import admin
-from django.utils.translation import gettext_lazy as _
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.roles import is_owner
-from loyalty.exports import csv_download
-from rewards.forms import RewardAdminForm
+from core.admin import ReadOnlyAdminMixin, admin_context, query_without
+from core.exceptions import DomainError
+from core.exports import csv_download
+from rewards import services
+from rewards.forms import RewardAdminForm, StockForm
 from rewards.models import Redemption, Reward
 from rewards.selectors import reward_figures
+
+
+def _units(field, description):
+    @admin.display(description=description, ordering=field)
+    def column(modeladmin, obj):
+        return getattr(obj, field)
+
+    return column
 
 
 @admin.register(Reward)
@@ -28,31 +44,98 @@ class RewardAdmin(admin.ModelAdmin):
     search_fields = ["name", "description"]
     list_select_related = ["minimum_tier"]
 
+    redeemed = _units("redeemed_units", gettext_lazy("redeemed"))
+    fulfilled = _units("fulfilled_units", gettext_lazy("used"))
+    cancelled = _units("cancelled_units", gettext_lazy("cancelled"))
+    expired = _units("expired_units", gettext_lazy("expired"))
+
     def get_queryset(self, request):
         return reward_figures().select_related("minimum_tier")
 
-    @admin.display(description=_("stock left"), ordering="stock")
+    @admin.display(description=gettext_lazy("stock left"), ordering="stock")
     def stock_left(self, obj):
         return _("unlimited") if obj.stock is None else obj.stock
 
-    @admin.display(description=_("redeemed"), ordering="redeemed_units")
-    def redeemed(self, obj):
-        return obj.redeemed_units
+    @admin.display(description=gettext_lazy("stock"))
+    def stock_and_change(self, obj):
+        return format_html(
+            '{} · <a href="{}">{}</a>',
+            self.stock_left(obj),
+            reverse("admin:rewards_reward_stock", args=[obj.pk]),
+            _("Change stock"),
+        )
 
-    @admin.display(description=_("used"), ordering="fulfilled_units")
-    def fulfilled(self, obj):
-        return obj.fulfilled_units
+    def _stock_shown(self, request, obj):
+        """Stock is typed in only for a new reward; afterwards it changes through the services."""
+        if obj is None:
+            return "stock" if is_owner(request.user) else None
+        return "stock_and_change" if is_owner(request.user) else "stock_left"
 
-    @admin.display(description=_("cancelled"), ordering="cancelled_units")
-    def cancelled(self, obj):
-        return obj.cancelled_units
+    def get_fields(self, request, obj=None):
+        shown = self._stock_shown(request, obj)
+        fields = [name for name in self.form._meta.fields if name != "stock"]
+        if shown:
+            fields.insert(fields.index("points_cost") + 1, shown)
+        return fields
 
-    @admin.display(description=_("expired"), ordering="expired_units")
-    def expired(self, obj):
-        return obj.expired_units
+    def get_readonly_fields(self, request, obj=None):
+        shown = self._stock_shown(request, obj)
+        return [shown] if shown in {"stock_and_change", "stock_left"} else []
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            # Saving the whole row would write back the stock read when the page was posted,
+            # undoing units redeemed meanwhile.
+            obj.save(update_fields=[name for name in form.fields if name != "stock"])
+            return
+        stock, obj.stock = obj.stock, None
+        obj.save()
+        if stock is not None:
+            services.set_stock(obj, stock=stock, staff=request.user)
+            obj.stock = stock
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        stock = path("<int:reward_id>/stock/", view(self.stock_view), name="rewards_reward_stock")
+        return [stock, *super().get_urls()]
+
+    def stock_view(self, request, reward_id):
+        if not is_owner(request.user):
+            raise PermissionDenied
+        reward = get_object_or_404(Reward, pk=reward_id)
+        form = StockForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                reward = _change_stock(reward, form.cleaned_data, staff=request.user)
+            except DomainError as error:
+                form.add_error(None, str(error))
+            else:
+                message = _("Stock of %(reward)s is now %(stock)s.") % {
+                    "reward": reward.name,
+                    "stock": self.stock_left(reward),
+                }
+                self.log_change(request, reward, message)
+                messages.success(request, message)
+                return redirect("admin:rewards_reward_change", reward.pk)
+        context = admin_context(
+            request,
+            title=_("Change the stock of %(reward)s") % {"reward": reward.name},
+            reward=reward,
+            stock=self.stock_left(reward),
+            form=form,
+            opts=self.model._meta,
+        )
+        return render(request, "admin/rewards/reward/stock.html", context)
 
 
-@admin.action(description=_("Export the selected redemptions as CSV"))
+def _change_stock(reward, cleaned, *, staff):
+    if cleaned["change"] == StockForm.ADD:
+        return services.restock(reward, add=cleaned["units"], staff=staff)
+    stock = cleaned["units"] if cleaned["change"] == StockForm.SET else None
+    return services.set_stock(reward, stock=stock, staff=staff)
+
+
+@admin.action(description=gettext_lazy("Export the selected redemptions as CSV"))
 def export_csv(modeladmin, request, queryset):
     return redemptions_csv(queryset)
 
@@ -101,7 +184,7 @@ def redemptions_csv(queryset):
 
 
 @admin.register(Redemption)
-class RedemptionAdmin(admin.ModelAdmin):
+class RedemptionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "formatted_code",
         "reward",
@@ -133,22 +216,14 @@ class RedemptionAdmin(admin.ModelAdmin):
         "closed_by",
     ]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description=_("voucher code"), ordering="code")
+    @admin.display(description=gettext_lazy("voucher code"), ordering="code")
     def formatted_code(self, obj):
         return obj.formatted_code
 
     def changelist_view(self, request, extra_context=None):
         if request.GET.get("export") == "csv" and is_owner(request.user):
-            changelist = self.get_changelist_instance(_without_export(request))
+            request.GET = query_without(request.GET, "export")
+            changelist = self.get_changelist_instance(request)
             return redemptions_csv(changelist.get_queryset(request))
         extra_context = {**(extra_context or {}), "can_export": is_owner(request.user)}
         return super().changelist_view(request, extra_context)
@@ -158,9 +233,3 @@ class RedemptionAdmin(admin.ModelAdmin):
         if not is_owner(request.user):
             actions.pop("export_csv", None)
         return actions
-
-
-def _without_export(request):
-    request.GET = request.GET.copy()
-    request.GET.pop("export", None)
-    return request

@@ -6,11 +6,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from loyalty.counter import admin_context, counter_permission
-from loyalty.exceptions import LoyaltyError
+from core.admin import admin_context
+from core.exceptions import DomainError
+from core.money import format_money
+from loyalty.counter import counter_permission
 from loyalty.models import Card, Program
-from loyalty.money import format_money
 from loyalty.selectors import payment_steps
+from loyalty.templatetags.loyalty import points
 from rewards import services
 from rewards.forms import PayWithPointsForm, VoucherLookupForm
 from rewards.models import Redemption
@@ -25,7 +27,7 @@ def voucher_lookup(request):
     if form.is_valid():
         try:
             redemption = services.find_voucher(form.cleaned_data["code"])
-        except LoyaltyError as error:
+        except DomainError as error:
             form.add_error("code", str(error))
         else:
             refusal = services.refusal_for(redemption)
@@ -41,7 +43,7 @@ def fulfil(request, redemption_id):
     redemption = get_object_or_404(Redemption, pk=redemption_id)
     try:
         services.fulfil_redemption(redemption, staff=request.user)
-    except LoyaltyError as error:
+    except DomainError as error:
         messages.error(request, str(error))
     else:
         messages.success(
@@ -56,33 +58,45 @@ def fulfil(request, redemption_id):
 @require_POST
 def pay(request, card_id):
     card = get_object_or_404(Card, pk=card_id)
-    program = Program.current()
-    steps = [(points, points) for points, _value in payment_steps(card.balance, program)]
+    steps = [(step, step) for step, _value in payment_steps(card.balance, Program.current())]
     form = PayWithPointsForm(request.POST, steps=steps)
-    if not form.is_valid():
-        messages.error(request, _("Choose the points to use and enter the receipt number."))
-        return redirect("admin:counter_card", card.pk)
-    try:
-        line = services.pay_with_points(
-            card,
-            form.cleaned_data["points"],
-            staff=request.user,
-            reference=form.cleaned_data["reference"],
-        )
-    except LoyaltyError as error:
-        messages.error(request, str(error))
-        return redirect("admin:counter_card", card.pk)
-    messages.success(
-        request,
-        _(
+    if form.is_valid():
+        try:
+            payment = services.pay_with_points(
+                card,
+                form.cleaned_data["points"],
+                staff=request.user,
+                reference=form.cleaned_data["reference"],
+            )
+        except DomainError as error:
+            messages.error(request, str(error))
+            return redirect("admin:counter_card", card.pk)
+    else:
+        # A resubmitted form may name points the balance no longer offers.
+        payment = services.earlier_payment(card, request.POST.get("reference", ""))
+        if payment is None:
+            messages.error(request, _("Choose the points to use and enter the receipt number."))
+            return redirect("admin:counter_card", card.pk)
+    _say_what_was_paid(request, payment)
+    return redirect("admin:counter_card", card.pk)
+
+
+def _say_what_was_paid(request, payment):
+    figures = {
+        "value": format_money(payment.value),
+        "reference": payment.line.reference,
+        "points": points(payment.points),
+        "balance": points(payment.line.balance_after),
+    }
+    if payment.created:
+        message = _(
             "Take %(value)s off receipt %(reference)s. "
             "%(points)s points used; new balance %(balance)s."
         )
-        % {
-            "value": format_money(-line.points * program.point_value),
-            "reference": line.reference,
-            "points": -line.points,
-            "balance": line.balance_after,
-        },
-    )
-    return redirect("admin:counter_card", card.pk)
+        messages.success(request, message % figures)
+    else:
+        message = _(
+            "The discount for receipt %(reference)s was already given "
+            "(%(points)s points, %(value)s). Do not take it off again."
+        )
+        messages.warning(request, message % figures)

@@ -1,9 +1,10 @@
 from django.utils.translation import gettext_lazy as _
 
-from loyalty.exceptions import LoyaltyError
+from core.exceptions import DomainError
+from rewards.models import MAX_QUANTITY
 
 
-class RewardError(LoyaltyError):
+class RewardError(DomainError):
     message = _("This reward cannot be redeemed.")
 
 
@@ -24,10 +25,18 @@ class LimitReached(RewardError):
 
 
 class InvalidQuantity(RewardError):
-    message = _("Choose a quantity from 1 to 10.")
+    def __init__(self, message=None):
+        # Interpolated when raised, so the message is in the language of the request.
+        super().__init__(
+            message or _("Choose a quantity from 1 to %(maximum)s.") % {"maximum": MAX_QUANTITY}
+        )
 
 
-class VoucherError(LoyaltyError):
+class InvalidStock(RewardError):
+    message = _("The stock cannot go below zero.")
+
+
+class VoucherError(DomainError):
     message = _("This voucher cannot be used.")
 
 
@@ -58,5 +67,5 @@ class NotCancellable(VoucherError):
     message = _("Only a voucher that has not been used can be cancelled.")
 
 
-class InvalidPayment(LoyaltyError):
+class InvalidPayment(DomainError):
     message = _("Choose a number of points in the allowed steps, no more than the balance.")

@@ -1,8 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from loyalty.images import checked_image
-from rewards.models import Reward, RewardKind
+from core.images import checked_image
+from rewards.models import MAX_QUANTITY, Reward, RewardKind
 
 
 class RewardAdminForm(forms.ModelForm):
@@ -39,7 +39,9 @@ class CatalogFilterForm(forms.Form):
 
 
 class RedeemForm(forms.Form):
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=10, initial=1)
+    quantity = forms.IntegerField(
+        label=_("Quantity"), min_value=1, max_value=MAX_QUANTITY, initial=1
+    )
 
 
 class VoucherLookupForm(forms.Form):
@@ -57,3 +59,29 @@ class PayWithPointsForm(forms.Form):
     def __init__(self, *args, steps=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["points"].choices = steps
+
+
+class StockForm(forms.Form):
+    ADD = "add"
+    SET = "set"
+    UNLIMITED = "unlimited"
+
+    change = forms.ChoiceField(
+        label=_("Change"),
+        choices=[
+            (ADD, _("Add units (a negative number takes units off)")),
+            (SET, _("Set the stock to a counted number")),
+            (UNLIMITED, _("Make the stock unlimited")),
+        ],
+        initial=ADD,
+        widget=forms.RadioSelect,
+    )
+    units = forms.IntegerField(
+        label=_("Units"), required=False, min_value=-1_000_000, max_value=1_000_000
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("change") in {self.ADD, self.SET} and cleaned.get("units") is None:
+            self.add_error("units", _("Enter a number of units."))
+        return cleaned

@@ -9,6 +9,8 @@ from loyalty.models import Card, Tier
 
 VOUCHER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no I, O, 0 or 1
 VOUCHER_LENGTH = 10
+# Units of one reward in one redemption: the form, the service and the message all use it.
+MAX_QUANTITY = 10
 
 
 class RewardKind(models.TextChoices):

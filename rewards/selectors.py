@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from loyalty.models import Card
+from loyalty.models import Card, tier_meets
 from rewards.models import Redemption, RedemptionStatus, Reward
-from rewards.services import OPEN_STATUSES, tier_allows
+from rewards.services import OPEN_STATUSES
 
 
 @dataclass
@@ -53,7 +53,7 @@ def catalog(card: Card | None, *, kind: str = "") -> list[CatalogEntry]:
         CatalogEntry(
             reward=reward,
             points_needed=max(reward.points_cost - balance, 0),
-            tier_locked=not tier_allows(tier, reward.minimum_tier),
+            tier_locked=not tier_meets(tier, reward.minimum_tier),
             sold_out=reward.stock == 0,
             limit_reached=reward.per_member_limit is not None
             and held.get(reward.pk, 0) >= reward.per_member_limit,

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime
 import secrets
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
@@ -17,12 +19,14 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from accounts.roles import is_owner
 from loyalty import services as loyalty_services
-from loyalty.exceptions import CardNotActive, InsufficientPoints
-from loyalty.models import Card, CardStatus, Kind, PointTransaction, Program, Tier
+from loyalty.exceptions import CardNotActive, InsufficientPoints, NotAllowed
+from loyalty.models import Card, CardStatus, Kind, PointTransaction, Program, Tier, tier_meets
 from rewards.exceptions import (
     InvalidPayment,
     InvalidQuantity,
+    InvalidStock,
     InvalidVoucherCode,
     LimitReached,
     NotCancellable,
@@ -35,6 +39,7 @@ from rewards.exceptions import (
     VoucherNotFound,
 )
 from rewards.models import (
+    MAX_QUANTITY,
     VOUCHER_ALPHABET,
     VOUCHER_LENGTH,
     Redemption,
@@ -43,7 +48,6 @@ from rewards.models import (
     RewardKind,
 )
 
-MAX_QUANTITY = 10
 OPEN_STATUSES = [RedemptionStatus.ISSUED, RedemptionStatus.FULFILLED]
 
 
@@ -57,10 +61,6 @@ def normalise_code(text: str) -> str:
     if len(code) != VOUCHER_LENGTH or any(char not in VOUCHER_ALPHABET for char in code):
         raise InvalidVoucherCode
     return code
-
-
-def tier_allows(tier: Tier | None, minimum: Tier | None) -> bool:
-    return minimum is None or (tier is not None and tier.threshold >= minimum.threshold)
 
 
 def redeemed_count(card: Card, reward: Reward) -> int:
@@ -86,9 +86,8 @@ def redeem(card: Card, reward: Reward, *, quantity: int = 1) -> Redemption:
         or not 1 <= quantity <= MAX_QUANTITY
     ):
         raise InvalidQuantity
-    # of=("self",): PostgreSQL cannot lock the nullable side of the outer join to tier.
-    card = Card.objects.select_for_update(of=("self",)).select_related("tier").get(pk=card.pk)
-    reward = Reward.objects.select_for_update().get(pk=reward.pk)
+    (card,) = loyalty_services.lock_cards(card, related=("tier",))
+    reward = _lock_reward(reward.pk)
     if card.status != CardStatus.ACTIVE:
         raise CardNotActive
     if not reward.is_available():
@@ -96,7 +95,7 @@ def redeem(card: Card, reward: Reward, *, quantity: int = 1) -> Redemption:
     minimum = (
         Tier.objects.filter(pk=reward.minimum_tier_id).first() if reward.minimum_tier_id else None
     )
-    if not tier_allows(card.tier, minimum):
+    if not tier_meets(card.tier, minimum):
         raise TierTooLow(
             _("This reward is for %(tier)s members and above.") % {"tier": minimum.name}
         )
@@ -129,6 +128,54 @@ def redeem(card: Card, reward: Reward, *, quantity: int = 1) -> Redemption:
     return redemption
 
 
+def _lock_reward(reward_id: int) -> Reward:
+    # Lock a card first where one is involved (see `loyalty.services.lock_cards`).
+    return Reward.objects.select_for_update().get(pk=reward_id)
+
+
+def _require_owner(staff) -> None:
+    if staff is None or not is_owner(staff):
+        raise NotAllowed
+
+
+@transaction.atomic
+def restock(reward: Reward, *, add: int, staff) -> Reward:
+    """Add units to a reward's stock (a negative number takes units off); returns the reward.
+
+    Owners only. The change is made to the count read under the reward's lock, so units
+    redeemed or given back meanwhile are never lost. The stock never goes below zero, and an
+    unlimited reward has no count to add to."""
+    _require_owner(staff)
+    if not isinstance(add, int) or isinstance(add, bool) or add == 0:
+        raise InvalidStock(_("Enter a whole number of units other than zero."))
+    reward = _lock_reward(reward.pk)
+    if reward.stock is None:
+        raise InvalidStock(_("This reward has unlimited stock; set a number first."))
+    if reward.stock + add < 0:
+        raise InvalidStock(
+            _("Only %(stock)s units are in stock; %(units)s cannot be taken off.")
+            % {"stock": reward.stock, "units": -add}
+        )
+    reward.stock += add
+    reward.save(update_fields=["stock"])
+    return reward
+
+
+@transaction.atomic
+def set_stock(reward: Reward, *, stock: int | None, staff) -> Reward:
+    """Set a reward's stock to a counted number, or to unlimited with None; returns the reward.
+
+    Owners only; never below zero. Units redeemed while the owner was counting are not
+    subtracted: use `restock` to add a delivery to what is left."""
+    _require_owner(staff)
+    if stock is not None and (not isinstance(stock, int) or isinstance(stock, bool) or stock < 0):
+        raise InvalidStock
+    reward = _lock_reward(reward.pk)
+    reward.stock = stock
+    reward.save(update_fields=["stock"])
+    return reward
+
+
 def _create_voucher(**fields) -> Redemption:
     for _attempt in range(5):
         try:
@@ -141,8 +188,8 @@ def _create_voucher(**fields) -> Redemption:
 
 def _close(redemption: Redemption, status: str, *, by=None) -> Redemption:
     """Refund and restock a locked, still-issued voucher and mark it cancelled or expired."""
-    card = Card.objects.select_for_update().get(pk=redemption.card_id)
-    reward = Reward.objects.select_for_update().get(pk=redemption.reward_id)
+    (card,) = loyalty_services.lock_cards(redemption.card_id)
+    reward = _lock_reward(redemption.reward_id)
     loyalty_services.refund_points(
         card, redemption.points, source=redemption, staff=by, note=reward.name
     )
@@ -157,7 +204,7 @@ def _close(redemption: Redemption, status: str, *, by=None) -> Redemption:
 
 def _lock_voucher(redemption: Redemption) -> Redemption:
     # Card before voucher, the same order as redeem(), so the two never deadlock.
-    Card.objects.select_for_update().filter(pk=redemption.card_id).first()
+    loyalty_services.lock_cards(redemption.card_id)
     return Redemption.objects.select_for_update().select_related("reward").get(pk=redemption.pk)
 
 
@@ -256,27 +303,54 @@ def refusal_for(redemption: Redemption) -> str | None:
     return str(_refusal(redemption))
 
 
+@dataclass(frozen=True)
+class Payment:
+    """What `pay_with_points` did: the ledger line of the receipt, and whether this call
+    made it (False: the receipt had already been paid and nothing was taken again)."""
+
+    line: PointTransaction
+    created: bool
+    value: Decimal  # the money off, at the program's current point value
+
+    @property
+    def points(self) -> int:
+        return -self.line.points
+
+
+def earlier_payment(card: Card, reference: str) -> Payment | None:
+    """The payment already made with points for this receipt on this card, if any."""
+    reference = (reference or "").strip()
+    if not reference:
+        return None
+    line = PointTransaction.objects.filter(
+        card=card, kind=Kind.REDEMPTION, reference=reference, source_id__isnull=True
+    ).first()
+    if line is None:
+        return None
+    return Payment(line, created=False, value=-line.points * Program.current().point_value)
+
+
 @transaction.atomic
-def pay_with_points(card: Card, points: int, *, staff, reference: str) -> PointTransaction:
+def pay_with_points(card: Card, points: int, *, staff, reference: str) -> Payment:
     """Take points off a card as money off the current bill, at the program's point value.
 
     Points come in the owner's steps and never exceed the balance; the same receipt on the
-    same card is paid once (a double submit returns the first line)."""
+    same card is paid once: a double submit returns the first line with `created=False`,
+    decided with the card locked."""
     program = Program.current()
     reference = (reference or "").strip()
     if not reference:
         raise InvalidPayment(_("Enter the receipt number."))
     if not isinstance(points, int) or points <= 0 or points % program.pay_with_points_step:
         raise InvalidPayment
-    card = Card.objects.select_for_update().get(pk=card.pk)
-    earlier = PointTransaction.objects.filter(
-        card=card, kind=Kind.REDEMPTION, reference=reference, source_id__isnull=True
-    ).first()
+    (card,) = loyalty_services.lock_cards(card)
+    earlier = earlier_payment(card, reference)
     if earlier is not None:
         return earlier
     value = points * program.point_value
     note = _("Paid %(value)s with points") % {"value": f"{value:.2f}"}
-    return loyalty_services.spend_points(card, points, staff=staff, note=note, reference=reference)
+    line = loyalty_services.spend_points(card, points, staff=staff, note=note, reference=reference)
+    return Payment(line, created=True, value=value)
 
 
 def donated_points() -> int:

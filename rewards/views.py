@@ -4,8 +4,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from loyalty.codes import qr_svg
-from loyalty.exceptions import LoyaltyError
+from core.codes import qr_svg
+from core.exceptions import DomainError
 from loyalty.selectors import member_card
 from rewards import selectors, services
 from rewards.forms import CatalogFilterForm, RedeemForm
@@ -35,7 +35,7 @@ def confirm(request, reward_id):
     if request.method == "POST" and form.is_valid():
         try:
             redemption = services.redeem(card, entry.reward, quantity=form.cleaned_data["quantity"])
-        except LoyaltyError as error:
+        except DomainError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, _("Here is your voucher. Show it at the counter."))
@@ -91,7 +91,7 @@ def cancel(request, code):
     redemption = _own_voucher(request, code)
     try:
         services.cancel_redemption(redemption, by=request.user)
-    except LoyaltyError as error:
+    except DomainError as error:
         messages.error(request, str(error))
     else:
         messages.success(

@@ -1,3 +1,5 @@
+"""The surveys app's configuration (app label `surveys`)."""
+
 from django.apps import AppConfig
 
 

@@ -5,10 +5,11 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from loyalty.codes import qr_svg
-from loyalty.counter import admin_context, counter_permission
+from core.admin import admin_context
+from core.codes import qr_svg
+from loyalty.counter import counter_permission
 from loyalty.models import Kind, PointTransaction
-from surveys import services
+from surveys import selectors, services
 
 
 @counter_permission
@@ -19,7 +20,7 @@ def visit_slip(request, line_id):
         request,
         title=_("Survey slip for receipt %(reference)s") % {"reference": purchase.reference},
         purchase=purchase,
-        survey=services.post_visit_survey(),
+        survey=selectors.post_visit_survey(),
         url=url,
         qr=qr_svg(url, title=_("QR code of the visit survey")),
     )

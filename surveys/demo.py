@@ -1,4 +1,5 @@
-"""Demo surveys: a post-visit survey with three months of answers, and a public survey."""
+"""Demo data: a post-visit survey with three months of answers and a public survey; complaint
+cases in every state with reply templates; testimonials."""
 
 import datetime
 import random
@@ -11,16 +12,16 @@ from loyalty.models import Kind, PointTransaction
 from surveys import services
 from surveys.models import (
     Audience,
-    Category,
-    Channel,
     Choice,
     Complaint,
+    ComplaintCategory,
+    ComplaintChannel,
+    ComplaintResolution,
+    ComplaintStatus,
     Question,
     QuestionKind,
-    Remedy,
+    RemedySought,
     ReplyTemplate,
-    Resolution,
-    Status,
     Survey,
     Testimonial,
 )
@@ -162,23 +163,33 @@ def seed_complaints(staff, owner):
         services.file_complaint(
             name="Pekka Visitor",
             email="pekka@example.com",
-            category=Category.PRODUCT,
+            category=ComplaintCategory.PRODUCT,
             description="The sandwich I bought on Saturday was stale.",
-            remedy_sought=Remedy.REFUND,
-            channel=Channel.PUBLIC_FORM,
+            remedy_sought=RemedySought.REFUND,
+            channel=ComplaintChannel.PUBLIC_FORM,
         )
     cases = []
     for days, member, category, text in [
-        (9, members[1], Category.SERVICE, "Nobody served me for ten minutes at the counter."),
-        (5, members[2], Category.BILLING, "My purchase on Monday did not earn any points."),
-        (3, members[3], Category.STAFF, "The barista was rude when I asked for oat milk."),
+        (
+            9,
+            members[1],
+            ComplaintCategory.SERVICE,
+            "Nobody served me for ten minutes at the counter.",
+        ),
+        (
+            5,
+            members[2],
+            ComplaintCategory.BILLING,
+            "My purchase on Monday did not earn any points.",
+        ),
+        (3, members[3], ComplaintCategory.STAFF, "The barista was rude when I asked for oat milk."),
         (
             20,
             members[4],
-            Category.PRODUCT,
+            ComplaintCategory.PRODUCT,
             "The cake I ordered for a birthday was the wrong flavour.",
         ),
-        (30, members[5], Category.SERVICE, "My table booking was lost."),
+        (30, members[5], ComplaintCategory.SERVICE, "My table booking was lost."),
     ]:
         with clock_at(now - datetime.timedelta(days=days)):
             cases.append(
@@ -188,14 +199,14 @@ def seed_complaints(staff, owner):
                     email=member.email,
                     category=category,
                     description=text,
-                    remedy_sought=Remedy.APOLOGY,
-                    channel=Channel.PORTAL,
+                    remedy_sought=RemedySought.APOLOGY,
+                    channel=ComplaintChannel.PORTAL,
                 )
             )
     acknowledged, in_progress, with_note, resolved, closed = cases
     services.reply(acknowledged, REPLY_TEMPLATES[0][1], author=staff)
     services.reply(in_progress, REPLY_TEMPLATES[0][1], author=staff)
-    services.change_status(in_progress, Status.IN_PROGRESS, actor=staff)
+    services.change_status(in_progress, ComplaintStatus.IN_PROGRESS, actor=staff)
     services.reply(
         in_progress,
         "Checked the till log: the card was scanned but the receipt was not.",
@@ -208,28 +219,28 @@ def seed_complaints(staff, owner):
     services.assign(with_note, staff, actor=owner)
     for case, points in [(resolved, 150), (closed, 0)]:
         services.reply(case, REPLY_TEMPLATES[0][1], author=staff)
-        services.change_status(case, Status.IN_PROGRESS, actor=staff)
+        services.change_status(case, ComplaintStatus.IN_PROGRESS, actor=staff)
         services.resolve_complaint(
             case,
             actor=staff,
-            resolution_type=Resolution.GOODWILL if points else Resolution.APOLOGY,
+            resolution_type=ComplaintResolution.GOODWILL if points else ComplaintResolution.APOLOGY,
             summary="We are sorry. We made it right.",
             goodwill_points=points,
         )
     services.rate_handling(closed, 4, "Handled well, thank you.")
     # Older survey follow-ups were handled at the time; the recent ones wait in the queue.
     for follow_up in Complaint.objects.filter(
-        channel=Channel.SURVEY_FOLLOW_UP, created_at__lt=now - datetime.timedelta(days=12)
+        channel=ComplaintChannel.SURVEY_FOLLOW_UP, created_at__lt=now - datetime.timedelta(days=12)
     ):
         services.reply(follow_up, REPLY_TEMPLATES[0][1], author=staff)
-        services.change_status(follow_up, Status.IN_PROGRESS, actor=staff)
+        services.change_status(follow_up, ComplaintStatus.IN_PROGRESS, actor=staff)
         services.resolve_complaint(
             follow_up,
             actor=staff,
-            resolution_type=Resolution.APOLOGY,
+            resolution_type=ComplaintResolution.APOLOGY,
             summary="We talked it through with the team. Sorry, and thank you for telling us.",
         )
-    services.change_status(closed, Status.CLOSED, actor=staff)
+    services.change_status(closed, ComplaintStatus.CLOSED, actor=staff)
     for member, rating, text, approve in [
         (members[0], 5, "The best coffee on the street and they know my order by heart.", True),
         (members[6], 5, "Cosy place, kind staff, and the points add up fast.", True),

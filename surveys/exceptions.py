@@ -1,9 +1,14 @@
+"""The surveys app's broken rules, by domain: answering a survey, working a complaint case,
+writing and reviewing a testimonial. Each carries the message the person sees."""
+
 from django.utils.translation import gettext_lazy as _
 
-from loyalty.exceptions import LoyaltyError
+from core.exceptions import DomainError
+
+# Surveys ------------------------------------------------------------------------------
 
 
-class SurveyError(LoyaltyError):
+class SurveyError(DomainError):
     message = _("This survey cannot be answered.")
 
 
@@ -23,5 +28,27 @@ class InvalidVisitLink(SurveyError):
     message = _("This survey link is not valid. Please scan the code on your receipt again.")
 
 
-class ComplaintError(LoyaltyError):
+# Complaints ---------------------------------------------------------------------------
+
+
+class ComplaintError(DomainError):
     message = _("That cannot be done with this case.")
+
+
+# Testimonials -------------------------------------------------------------------------
+
+
+class TestimonialError(DomainError):
+    message = _("This testimonial cannot be saved.")
+
+
+class InvalidTestimonial(TestimonialError):
+    """A rating outside 1–5 or words missing or too long; the message says which."""
+
+
+class TestimonialPending(TestimonialError):
+    message = _("Your last testimonial is still waiting for review.")
+
+
+class TestimonialAlreadyReviewed(TestimonialError):
+    message = _("This testimonial was already reviewed.")

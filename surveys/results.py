@@ -33,9 +33,23 @@ MIN_RESPONSES = 5
 
 @dataclass
 class Filters:
+    """The owner's choice on the results page: a date range, a tier and a text search."""
+
     start: datetime.date | None = None
     end: datetime.date | None = None
     tier_id: int | None = None
+    search: str = ""
+
+    def apply(self, queryset: QuerySet, *, moment: str | None = "created_at", tier="tier_id"):
+        """`queryset` within the date range (by its date-time field `moment`; None ignores
+        the range) and the tier (by its field `tier`)."""
+        if moment and self.start:
+            queryset = queryset.filter(**{f"{moment}__date__gte": self.start})
+        if moment and self.end:
+            queryset = queryset.filter(**{f"{moment}__date__lte": self.end})
+        if self.tier_id:
+            queryset = queryset.filter(**{tier: self.tier_id})
+        return queryset
 
 
 @dataclass
@@ -94,14 +108,7 @@ SCORERS = {QuestionKind.NPS: nps, QuestionKind.CSAT: csat, QuestionKind.CES: ces
 
 
 def filtered_responses(survey: Survey, filters: Filters) -> QuerySet[Response]:
-    responses = Response.objects.filter(survey=survey)
-    if filters.start:
-        responses = responses.filter(created_at__date__gte=filters.start)
-    if filters.end:
-        responses = responses.filter(created_at__date__lte=filters.end)
-    if filters.tier_id:
-        responses = responses.filter(tier_id=filters.tier_id)
-    return responses
+    return filters.apply(Response.objects.filter(survey=survey))
 
 
 @dataclass
@@ -272,17 +279,10 @@ def response_rate(survey: Survey, responses: QuerySet[Response], filters: Filter
         visits = PointTransaction.objects.filter(
             kind=Kind.PURCHASE, card__user__isnull=False, created_at__gte=survey.starts_at
         )
-        if filters.start:
-            visits = visits.filter(created_at__date__gte=filters.start)
-        if filters.end:
-            visits = visits.filter(created_at__date__lte=filters.end)
-        if filters.tier_id:
-            visits = visits.filter(card__tier_id=filters.tier_id)
+        visits = filters.apply(visits, tier="card__tier_id")
         invited = visits.values("card__user").distinct().count()
     else:
         members = Card.objects.filter(user__isnull=False, status=CardStatus.ACTIVE)
-        if filters.tier_id:
-            members = members.filter(tier_id=filters.tier_id)
-        invited = members.count()
+        invited = filters.apply(members, moment=None).count()
     rate = round(answered * 100 / invited, 1) if invited else None
     return {"members": answered, "invited": invited, "rate": rate}

@@ -1,28 +1,35 @@
+"""Member and public addresses of surveys, complaints and testimonials."""
+
 from django.urls import path
 
-from surveys import complaint_views, views
+from surveys.views import complaints, testimonials
+from surveys.views import surveys as survey_views
 
 urlpatterns = [
-    path("surveys/", views.survey_list, name="surveys"),
-    path("surveys/<int:survey_id>/", views.answer, name="survey_answer"),
-    path("surveys/<int:survey_id>/thanks/", views.thanks, name="survey_thanks"),
-    path("surveys/visit/<int:invitation_id>/", views.invitation_answer, name="invitation_answer"),
-    path("surveys/visit/<int:invitation_id>/not-now/", views.dismiss, name="invitation_dismiss"),
-    path("s/<str:token>/", views.public_answer, name="public_survey"),
-    path("v/<str:token>/", views.visit_answer, name="visit_survey"),
-    path("complaints/", complaint_views.complaint_list, name="complaints"),
-    path("complaints/new/", complaint_views.complaint_new, name="complaint_new"),
-    path("complaints/<str:reference>/", complaint_views.complaint_detail, name="complaint"),
+    path("surveys/", survey_views.survey_list, name="surveys"),
+    path("surveys/<int:survey_id>/", survey_views.answer, name="survey_answer"),
+    path("surveys/<int:survey_id>/thanks/", survey_views.thanks, name="survey_thanks"),
     path(
-        "complaints/<str:reference>/reply/", complaint_views.complaint_reply, name="complaint_reply"
+        "surveys/visit/<int:invitation_id>/",
+        survey_views.invitation_answer,
+        name="invitation_answer",
     ),
-    path("complaints/<str:reference>/rate/", complaint_views.complaint_rate, name="complaint_rate"),
     path(
-        "complaints/<str:reference>/reopen/",
-        complaint_views.complaint_reopen,
-        name="complaint_reopen",
+        "surveys/visit/<int:invitation_id>/not-now/",
+        survey_views.dismiss,
+        name="invitation_dismiss",
     ),
-    path("rate/<str:token>/", complaint_views.rate_by_link, name="rate_complaint"),
-    path("contact/", complaint_views.contact, name="contact"),
-    path("testimonial/", complaint_views.testimonial_new, name="testimonial"),
+    path("s/<str:token>/", survey_views.public_answer, name="public_survey"),
+    path("v/<str:token>/", survey_views.visit_answer, name="visit_survey"),
+    path("complaints/", complaints.complaint_list, name="complaints"),
+    path("complaints/new/", complaints.complaint_new, name="complaint_new"),
+    path("complaints/<str:reference>/", complaints.complaint_detail, name="complaint"),
+    path("complaints/<str:reference>/reply/", complaints.complaint_reply, name="complaint_reply"),
+    path("complaints/<str:reference>/rate/", complaints.complaint_rate, name="complaint_rate"),
+    path(
+        "complaints/<str:reference>/reopen/", complaints.complaint_reopen, name="complaint_reopen"
+    ),
+    path("rate/<str:token>/", complaints.rate_by_link, name="rate_complaint"),
+    path("contact/", complaints.contact, name="contact"),
+    path("testimonial/", testimonials.testimonial_new, name="testimonial"),
 ]

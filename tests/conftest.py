@@ -15,6 +15,24 @@ def fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def tasks_run_after_commit():
+    """A queued task (an e-mail) is delivered once the change that queued it commits, as the
+    worker beside the web server would; a test's own transaction never commits unless the test
+    captures its on-commit callbacks. tests/suki/test_outages.py drives the worker itself."""
+    from django.db import transaction
+    from django_tasks.signals import task_enqueued
+
+    from tests.tasks import run_task
+
+    def deliver_after_commit(sender, task_result, **kwargs):
+        transaction.on_commit(lambda: run_task(task_result.id))
+
+    task_enqueued.connect(deliver_after_commit, dispatch_uid="tests.deliver_after_commit")
+    yield
+    task_enqueued.disconnect(dispatch_uid="tests.deliver_after_commit")
+
+
+@pytest.fixture(autouse=True)
 def ledger_adds_up(request):
     """After every test that touched the database, every card's balance equals its ledger."""
     uses_db = [name for name in ["transactional_db", "db"] if name in request.fixturenames]

@@ -2,8 +2,8 @@ from django import template
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from core.money import format_money
 from loyalty.models import Kind
-from loyalty.money import format_money
 
 register = template.Library()
 

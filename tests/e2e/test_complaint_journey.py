@@ -8,7 +8,8 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from loyalty.models import Kind, PointTransaction
-from surveys.models import Complaint, Status
+from surveys.models import Complaint
+from surveys.models import ComplaintStatus as Status
 from tests.e2e.conftest import accessibility_violations
 from tests.factories import PASSWORD
 

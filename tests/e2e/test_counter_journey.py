@@ -138,7 +138,7 @@ def test_counter_refuses_a_mistyped_card_number_and_a_retired_one(desktop_page, 
 
 def test_staff_reverses_a_purchase_with_a_reason(desktop_page, staff, card):
     page = desktop_page
-    line = services.record_purchase(card, "20.00", reference="R-7", staff=staff)
+    line = services.record_purchase(card, "20.00", reference="R-7", staff=staff).line
     card.refresh_from_db()
     before = card.balance
     after = before - line.points

@@ -3,6 +3,7 @@
 from loyalty import services
 from loyalty.exceptions import InsufficientPoints
 from loyalty.models import Kind, PointTransaction
+from loyalty.services import PurchaseRecorded
 from tests.concurrency import all_at_once, postgresql_only
 
 pytestmark = postgresql_only
@@ -17,11 +18,26 @@ def test_same_receipt_submitted_by_eight_tills_at_once_is_recorded_once(card, st
         8, lambda _index: services.record_purchase(card, "12.50", reference="R-1", staff=staff)
     )
 
-    assert all(isinstance(result, PointTransaction) for result in results), results
-    assert len({result.pk for result in results}) == 1
+    assert all(isinstance(result, PurchaseRecorded) for result in results), results
+    assert len({result.line.pk for result in results}) == 1
     assert PointTransaction.objects.filter(card=card, kind=Kind.PURCHASE).count() == 1
     card.refresh_from_db()
     assert card.balance == 50 + 12 + 25
+
+
+def test_only_one_of_the_tills_sending_one_receipt_at_once_is_told_it_was_recorded(
+    card, staff, program
+):
+    results = all_at_once(
+        6, lambda _index: services.record_purchase(card, "30.00", reference="R-9", staff=staff)
+    )
+
+    assert all(isinstance(result, PurchaseRecorded) for result in results), results
+    assert [result.created for result in results].count(True) == 1
+    (line,) = PointTransaction.objects.filter(card=card, kind=Kind.PURCHASE)
+    assert {result.line for result in results} == {line}
+    card.refresh_from_db()
+    assert card.balance == ledger_sum(card) == 50 + 30 + 25
 
 
 def test_concurrent_spending_never_takes_the_balance_below_zero(card, program):
@@ -43,7 +59,8 @@ def test_concurrent_purchases_with_different_receipts_all_land(card, staff, prog
         lambda index: services.record_purchase(card, "10.00", reference=f"R-{index}", staff=staff),
     )
 
-    assert all(isinstance(result, PointTransaction) for result in results), results
+    assert all(isinstance(result, PurchaseRecorded) for result in results), results
+    assert all(result.created for result in results)
     assert PointTransaction.objects.filter(card=card, kind=Kind.PURCHASE).count() == 8
     assert PointTransaction.objects.filter(card=card, kind=Kind.FIRST_PURCHASE_BONUS).count() == 1
     card.refresh_from_db()

@@ -7,8 +7,9 @@ from loyalty import cardnumbers, services
 from loyalty.models import Card, CardStatus, Kind, PointTransaction
 from tests.factories import make_card
 
-# Session, user, 2 permission checks, card, program, bonus days, latest lines, reversals.
-COUNTER_QUERIES = 9
+# Session, user, 2 permission checks, card, program, bonus days, latest lines, card events,
+# reversals.
+COUNTER_QUERIES = 10
 
 
 def mistyped(number):
@@ -87,6 +88,27 @@ def test_double_submitted_receipt_is_recorded_once(staff_client, card):
     assert "was already recorded" in response.content.decode()
 
 
+def test_a_first_receipt_says_recorded_and_the_same_receipt_again_says_nothing_was_added(
+    staff_client, card, program
+):
+    program.points_per_unit = Decimal("2.00")
+    program.purchase_ceiling = Decimal("5000.00")
+    program.save()
+    url = reverse("admin:counter_purchase", args=[card.pk])
+
+    first = staff_client.post(url, {"amount": "1234.50", "reference": "R-77"}, follow=True)
+    again = staff_client.post(url, {"amount": "1234.50", "reference": "R-77"}, follow=True)
+
+    # 50 welcome + 2,469 for the purchase + 25 first-purchase bonus.
+    assert "Recorded €1,234.50: +2,469 points. New balance 2,544." in first.content.decode()
+    assert (
+        "Receipt R-77 was already recorded on this card (2,469 points). Nothing was added."
+        in again.content.decode()
+    )
+    assert "Recorded" not in again.content.decode()
+    assert Card.objects.get(pk=card.pk).balance == 2544
+
+
 @pytest.mark.parametrize(
     ("amount", "message"),
     [
@@ -110,7 +132,7 @@ def test_bad_amounts_are_refused_with_a_message(staff_client, card, amount, mess
 
 
 def test_reversal_needs_a_reason_and_happens_once(staff_client, card, staff):
-    line = services.record_purchase(card, Decimal("30.00"), reference="R1", staff=staff)
+    line = services.record_purchase(card, Decimal("30.00"), reference="R1", staff=staff).line
     url = reverse("admin:counter_reverse", args=[line.pk])
     response = staff_client.post(url, {"reason": ""}, follow=True)
     assert "Give a reason" in response.content.decode()
@@ -120,8 +142,21 @@ def test_reversal_needs_a_reason_and_happens_once(staff_client, card, staff):
     assert PointTransaction.objects.filter(kind=Kind.PURCHASE_REVERSAL).count() == 1
 
 
+def test_reversal_message_writes_points_like_the_page(staff_client, card, staff, program):
+    program.points_per_unit = Decimal("2.00")
+    program.save()
+    line = services.record_purchase(card, Decimal("999.00"), reference="R5", staff=staff).line
+
+    response = staff_client.post(
+        reverse("admin:counter_reverse", args=[line.pk]), {"reason": "Returned"}, follow=True
+    )
+
+    # 50 welcome + 1,998 for the purchase + 25 first-purchase bonus − 1,998.
+    assert "Receipt R5 reversed: −1,998 points. New balance 75." in response.content.decode()
+
+
 def test_reversing_a_reversal_is_refused(staff_client, card, staff):
-    line = services.record_purchase(card, Decimal("30.00"), reference="R1", staff=staff)
+    line = services.record_purchase(card, Decimal("30.00"), reference="R1", staff=staff).line
     reversal = services.reverse_purchase(line, staff=staff, reason="Returned")
     response = staff_client.post(
         reverse("admin:counter_reverse", args=[reversal.pk]), {"reason": "undo"}, follow=True

@@ -17,7 +17,10 @@ from loyalty.models import Card, DailyRun, Kind, PointTransaction, Tier, TierCha
 from rewards import services as reward_services
 from rewards.models import RedemptionStatus
 from surveys import services as survey_services
-from surveys.models import Category, Channel, Priority, Remedy
+from surveys.models import ComplaintCategory as Category
+from surveys.models import ComplaintChannel as Channel
+from surveys.models import ComplaintPriority as Priority
+from surveys.models import RemedySought as Remedy
 from tests.factories import UserFactory, make_card
 from tests.rewards.factories import RewardFactory
 

@@ -53,7 +53,7 @@ def test_production_static_files_get_hashed_and_compressed_names(tmp_path):
     )
     environment = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "loyalty.settings",
+        "DJANGO_SETTINGS_MODULE": "suki.settings",
         "DEBUG": "false",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "suki.example.com",

@@ -12,8 +12,9 @@ from django.core import mail, signing
 from django.test import Client
 from django.urls import reverse
 
+from accounts import emails
 from accounts.unsubscribe import SALT, make_token
-from loyalty import emails, services
+from loyalty import services
 from loyalty.models import BonusDay
 from tests.factories import UserFactory, make_card
 
@@ -36,7 +37,7 @@ def unsubscribe_url(message):
 
 
 def buy(card, staff, reference="R-1"):
-    return services.record_purchase(card, "12.50", reference=reference, staff=staff)
+    return services.record_purchase(card, "12.50", reference=reference, staff=staff).line
 
 
 @pytest.fixture

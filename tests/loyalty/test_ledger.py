@@ -33,7 +33,7 @@ pytestmark = pytest.mark.time_machine(NOW, tick=False)
 
 
 def buy(card, amount, reference, staff):
-    return services.record_purchase(card, amount, reference=reference, staff=staff)
+    return services.record_purchase(card, amount, reference=reference, staff=staff).line
 
 
 def balance_of(card):
@@ -199,6 +199,34 @@ def test_double_submitted_receipt_is_recorded_once(card, staff):
 
     assert again.pk == first.pk
     assert balance_of(card) == balance
+    assert purchase_lines(card).count() == 1
+
+
+def test_recording_a_purchase_says_whether_it_added_the_line(card, staff):
+    first = services.record_purchase(card, "12.50", reference="R-1", staff=staff)
+    again = services.record_purchase(card, "12.50", reference="R-1", staff=staff)
+
+    assert (first.created, again.created) == (True, False)
+    assert again.line == first.line
+
+
+def test_receipt_another_till_wrote_in_the_meantime_is_reported_as_already_recorded(
+    card, staff, monkeypatch
+):
+    bonus_days = services.applicable_bonus_days
+
+    def other_till_records_it_first(tier, day):
+        # After this call's receipt check, before its write: the other till's purchase lands.
+        monkeypatch.setattr(services, "applicable_bonus_days", bonus_days)
+        other_till.append(services.record_purchase(card, "12.50", reference="R-1", staff=staff))
+        return bonus_days(tier, day)
+
+    other_till = []
+    monkeypatch.setattr(services, "applicable_bonus_days", other_till_records_it_first)
+    recorded = services.record_purchase(card, "12.50", reference="R-1", staff=staff)
+
+    assert other_till[0].created and not recorded.created
+    assert recorded.line == other_till[0].line
     assert purchase_lines(card).count() == 1
 
 

@@ -173,7 +173,7 @@ def test_blocked_card_shows_no_qr_and_says_why(member_client, card, staff):
 
 
 def test_negative_balance_is_explained(member_client, card, staff, program):
-    line = services.record_purchase(card, Decimal("300.00"), reference="BIG", staff=staff)
+    line = services.record_purchase(card, Decimal("300.00"), reference="BIG", staff=staff).line
     services.spend_points(card, card.__class__.objects.get(pk=card.pk).balance - 10)
     services.reverse_purchase(line, staff=staff, reason="Returned")
     page = member_client.get(reverse("portal")).content.decode()

@@ -115,6 +115,15 @@ def test_owner_adjusts_points_with_a_reason(owner_client, owner, card):
     )
 
 
+def test_adjustment_message_writes_points_like_the_page(owner_client, card):
+    response = owner_client.post(
+        reverse("admin:loyalty_card_adjust", args=[card.pk]),
+        {"points": "1500", "reason": "Catering order by phone"},
+        follow=True,
+    )
+    assert "Adjusted by +1,500 points. New balance 1,550." in response.content.decode()
+
+
 def test_adjustment_cannot_take_the_balance_below_zero(owner_client, card):
     response = owner_client.post(
         reverse("admin:loyalty_card_adjust", args=[card.pk]), {"points": "-100000", "reason": "x"}

@@ -46,7 +46,8 @@ def test_bootstrap_is_served_from_the_project_not_a_cdn(client, db):
 def test_healthz_answers_ok_when_the_database_answers(client, db):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+    assert response.json()["status"] == "ok"
+    assert response.json()["database"] == "ok"
 
 
 def test_healthz_answers_503_when_the_database_does_not(client, db, monkeypatch):
@@ -54,7 +55,7 @@ def test_healthz_answers_503_when_the_database_does_not(client, db, monkeypatch)
         def cursor(self):
             raise DatabaseError("down")
 
-    monkeypatch.setattr("loyalty.views.connection", DownConnection())
+    monkeypatch.setattr("suki.health.connection", DownConnection())
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["status"] == "error"

@@ -10,24 +10,10 @@ from django.urls import reverse
 from PIL import Image
 
 from rewards import services
+from rewards.admin import REDEMPTION_COLUMNS as CSV_HEADER
+from rewards.forms import RewardAdminForm
 from rewards.models import Redemption, RedemptionStatus, Reward, RewardKind
 from tests.rewards.factories import RewardFactory, top_up
-
-CSV_HEADER = [
-    "code",
-    "reward",
-    "kind",
-    "card",
-    "member_email",
-    "quantity",
-    "points",
-    "status",
-    "redeemed_at",
-    "valid_until",
-    "fulfilled_at",
-    "fulfilled_by",
-    "closed_at",
-]
 
 # Session, user, 2 permission queries, the tier filter, 2 counts, the rows with their figures.
 REWARD_LIST_QUERIES = 8
@@ -283,3 +269,37 @@ def test_redemption_list_queries_do_not_grow_with_redemptions(
         response = owner_client.get(reverse("admin:rewards_redemption_changelist"))
 
     assert response.content.decode().count('<td class="field-reward') == redemptions
+
+
+def test_change_form_shows_stock_read_only_and_ignores_a_posted_stock(owner_client):
+    reward = RewardFactory(name="Cake", points_cost=250, stock=12)
+    change_url = reverse("admin:rewards_reward_change", args=[reward.pk])
+
+    page = owner_client.get(change_url).content.decode()
+    response = owner_client.post(change_url, reward_form(name="Cake slice", stock="99"))
+
+    assert 'name="stock"' not in page
+    assert reverse("admin:rewards_reward_stock", args=[reward.pk]) in page
+    assert response.status_code == 302, response.content.decode()
+    reward.refresh_from_db()
+    assert (reward.name, reward.stock) == ("Cake slice", 12)
+
+
+def test_saving_the_change_form_keeps_units_redeemed_meanwhile(owner_client, card, monkeypatch):
+    card = top_up(card, 450)
+    reward = RewardFactory(name="Cake", points_cost=100, stock=12)
+    clean = RewardAdminForm.clean
+
+    def redeem_while_the_owner_saves(form):
+        services.redeem(card, reward, quantity=3)  # after the admin read the row, before it saves
+        return clean(form)
+
+    monkeypatch.setattr(RewardAdminForm, "clean", redeem_while_the_owner_saves)
+
+    response = owner_client.post(
+        reverse("admin:rewards_reward_change", args=[reward.pk]), reward_form(name="Cake slice")
+    )
+
+    assert response.status_code == 302, response.content.decode()
+    reward.refresh_from_db()
+    assert (reward.name, reward.stock) == ("Cake slice", 9)

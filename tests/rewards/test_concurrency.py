@@ -7,7 +7,7 @@ from loyalty.exceptions import InsufficientPoints
 from loyalty.models import Kind, PointTransaction
 from rewards import services
 from rewards.exceptions import SoldOut, VoucherAlreadyUsed
-from rewards.models import Redemption, RedemptionStatus
+from rewards.models import Redemption, RedemptionStatus, Reward
 from tests.concurrency import all_at_once, of_type, postgresql_only
 from tests.factories import UserFactory, make_card
 from tests.rewards.factories import RewardFactory, top_up
@@ -29,6 +29,29 @@ def test_twenty_members_racing_for_the_last_five_units_get_exactly_five(tiers, p
     assert Redemption.objects.filter(reward=reward).count() == 5
     assert len({redemption.code for redemption in won}) == 5
     assert PointTransaction.objects.filter(kind=Kind.REDEMPTION).count() == 5
+
+
+def test_owner_adding_stock_while_members_redeem_loses_no_unit(tiers, program, owner):
+    cards = [top_up(make_card(UserFactory()), 450) for _ in range(20)]
+    reward = RewardFactory(points_cost=100, stock=3, per_member_limit=1)
+    deliveries = 4  # of 3 units each: 15 units at most for 20 members
+
+    def act(index):
+        if index < deliveries:
+            return services.restock(reward, add=3, staff=owner)
+        return services.redeem(cards[index - deliveries], reward)
+
+    results = all_at_once(20 + deliveries, act)
+
+    won = of_type(results, Redemption)
+    lost = of_type(results, SoldOut)
+    assert len(of_type(results, Reward)) == deliveries, results
+    assert len(won) + len(lost) == 20, results
+    assert 3 <= len(won) <= 15
+    reward.refresh_from_db()
+    assert reward.stock == 3 + 3 * deliveries - len(won)
+    assert Redemption.objects.filter(reward=reward).count() == len(won)
+    assert PointTransaction.objects.filter(kind=Kind.REDEMPTION).count() == len(won)
 
 
 def test_twenty_tabs_spending_one_balance_never_take_it_below_zero(card, program):

@@ -162,13 +162,56 @@ def test_paying_with_points_takes_them_off_with_the_receipt(staff_client, staff,
 
 def test_double_submitted_payment_is_taken_once(staff_client, funded_card):
     url = reverse("admin:counter_pay", args=[funded_card.pk])
-    staff_client.post(url, {"points": "200", "reference": "R-77"})
+    staff_client.post(url, {"points": "200", "reference": "R-77"}, follow=True)
 
-    staff_client.post(url, {"points": "200", "reference": "R-77"})
+    response = staff_client.post(url, {"points": "200", "reference": "R-77"}, follow=True)
 
+    page = response.content.decode()
+    assert (
+        "The discount for receipt R-77 was already given (200 points, €10.00). "
+        "Do not take it off again." in page
+    )
+    assert "Take €" not in page
     funded_card.refresh_from_db()
     assert funded_card.balance == 300
     assert PointTransaction.objects.filter(kind=Kind.REDEMPTION).count() == 1
+
+
+def test_resubmitted_payment_of_the_whole_balance_says_it_was_already_given(
+    staff_client, funded_card
+):
+    url = reverse("admin:counter_pay", args=[funded_card.pk])
+    staff_client.post(url, {"points": "500", "reference": "R-9"}, follow=True)
+
+    response = staff_client.post(url, {"points": "500", "reference": "R-9"}, follow=True)
+
+    page = response.content.decode()
+    assert "The discount for receipt R-9 was already given (500 points, €25.00)." in page
+    assert "Take €" not in page
+    assert "Choose the points to use" not in page
+    funded_card.refresh_from_db()
+    assert funded_card.balance == 0
+
+
+def test_payment_figures_have_thousands_separators(staff_client, card, program):
+    card = top_up(card, 2950)  # 3,000 points
+    url = reverse("admin:counter_pay", args=[card.pk])
+
+    offered = staff_client.get(reverse("admin:counter_card", args=[card.pk])).content.decode()
+    paid = staff_client.post(url, {"points": "2000", "reference": "R-5"}, follow=True)
+    again = staff_client.post(url, {"points": "1000", "reference": "R-5"}, follow=True)
+
+    assert '<option value="2000">2,000 points = €100.00 off</option>' in offered
+    assert (
+        "Take €100.00 off receipt R-5. 2,000 points used; new balance 1,000."
+        in paid.content.decode()
+    )
+    assert (
+        "The discount for receipt R-5 was already given (2,000 points, €100.00)."
+        in again.content.decode()
+    )
+    card.refresh_from_db()
+    assert card.balance == 1000
 
 
 @pytest.mark.parametrize(

@@ -205,7 +205,9 @@ def test_balance_too_low_is_refused_with_the_cost_and_changes_nothing(card):
 
 
 def test_negative_balance_after_a_reversal_cannot_redeem(card, staff):
-    purchase = loyalty_services.record_purchase(card, Decimal("100"), reference="R1", staff=staff)
+    purchase = loyalty_services.record_purchase(
+        card, Decimal("100"), reference="R1", staff=staff
+    ).line
     services.redeem(card, RewardFactory(points_cost=150))  # 50 + 100 + 25 - 150 = 25
     loyalty_services.reverse_purchase(purchase, staff=staff, reason="Refunded the cake")
     cheap = RewardFactory(points_cost=1)
@@ -479,10 +481,12 @@ def test_a_look_alike_anywhere_in_a_code_is_refused(code, position, look_alike):
 def test_paying_with_points_takes_them_off_with_the_receipt(card, staff, program):
     card = top_up(card, 450)  # 500
 
-    line = services.pay_with_points(card, 200, staff=staff, reference=" R-77 ")
+    payment = services.pay_with_points(card, 200, staff=staff, reference=" R-77 ")
 
+    line = payment.line
     card.refresh_from_db()
     assert card.balance == 300
+    assert (payment.created, payment.points, payment.value) == (True, 200, Decimal("10.00"))
     assert (line.kind, line.points, line.balance_after) == (Kind.REDEMPTION, -200, 300)
     assert line.reference == "R-77"
     assert line.created_by == staff
@@ -495,7 +499,10 @@ def test_same_receipt_paid_twice_is_paid_once(card, staff, program):
 
     again = services.pay_with_points(card, 200, staff=staff, reference="R-77")
 
-    assert again.pk == first.pk
+    assert first.created
+    assert not again.created
+    assert again.line.pk == first.line.pk
+    assert (again.points, again.value) == (200, Decimal("10.00"))
     card.refresh_from_db()
     assert card.balance == 300
     assert len(lines(card, Kind.REDEMPTION)) == 1

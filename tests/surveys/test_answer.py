@@ -73,7 +73,9 @@ def visit_survey(db):
 
 @pytest.fixture
 def purchase(card, staff):
-    return loyalty_services.record_purchase(card, Decimal("12.50"), reference="R-1", staff=staff)
+    return loyalty_services.record_purchase(
+        card, Decimal("12.50"), reference="R-1", staff=staff
+    ).line
 
 
 def answer_url(survey):
@@ -323,7 +325,9 @@ def test_visit_link_takes_one_answer_per_receipt_without_login(client, visit_sur
 
 
 def test_one_phone_answers_the_slips_of_two_visits(client, card, staff, visit_survey, purchase):
-    second = loyalty_services.record_purchase(card, Decimal("6.00"), reference="R-2", staff=staff)
+    second = loyalty_services.record_purchase(
+        card, Decimal("6.00"), reference="R-2", staff=staff
+    ).line
 
     client.post(visit_url(purchase), visit_answers(visit_survey))
     sent = client.post(visit_url(second), visit_answers(visit_survey), follow=True)

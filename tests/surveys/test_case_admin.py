@@ -12,19 +12,19 @@ from django.urls import reverse
 from django.utils import timezone
 
 from loyalty.models import Kind, PointTransaction
-from surveys import services
+from surveys import selectors, services
 from surveys.models import (
-    Category,
-    Channel,
     Complaint,
+    ComplaintCategory,
+    ComplaintChannel,
     ComplaintEvent,
-    Priority,
+    ComplaintPriority,
+    ComplaintResolution,
+    ComplaintStatus,
     QuestionKind,
-    Remedy,
+    RemedySought,
     ReplyTemplate,
-    Resolution,
     SLATarget,
-    Status,
 )
 from tests.surveys.factories import QuestionFactory, SurveyFactory
 
@@ -44,10 +44,10 @@ def open_case(user=None, **fields) -> Complaint:
         "user": user,
         "name": user.get_full_name() if user else "Vera Visitor",
         "email": user.email if user else "vera@example.com",
-        "category": Category.PRODUCT,
+        "category": ComplaintCategory.PRODUCT,
         "description": STALE,
-        "remedy_sought": Remedy.REPLACEMENT,
-        "channel": Channel.PORTAL if user else Channel.PUBLIC_FORM,
+        "remedy_sought": RemedySought.REPLACEMENT,
+        "channel": ComplaintChannel.PORTAL if user else ComplaintChannel.PUBLIC_FORM,
     }
     return services.file_complaint(**{**defaults, **fields})
 
@@ -76,7 +76,7 @@ def page_of(response) -> str:
 
 def resolve_data(points=0):
     return {
-        "resolution_type": Resolution.GOODWILL,
+        "resolution_type": ComplaintResolution.GOODWILL,
         "summary": "Sorry about the wait. Some points for your next coffee.",
         "goodwill_points": str(points),
     }
@@ -98,7 +98,7 @@ def test_public_reply_is_the_first_response_acknowledges_and_emails_the_customer
             page = page_of(act(staff_client, case, "reply", body="Sorry! We are on it."))
 
         case.refresh_from_db()
-        assert (case.first_response_at, case.status) == (NOON, Status.ACKNOWLEDGED)
+        assert (case.first_response_at, case.status) == (NOON, ComplaintStatus.ACKNOWLEDGED)
     assert "Reply sent to the customer." in page
     assert [message.to for message in mail.outbox] == [["member@example.com"]]
     assert mail.outbox[0].subject.endswith(f"A reply about your case {case.reference}")
@@ -132,7 +132,7 @@ def test_internal_note_is_kept_but_not_emailed_and_is_no_response(
     assert "Note saved." in page
     assert mail.outbox == []
     case.refresh_from_db()
-    assert (case.status, case.first_response_at) == (Status.NEW, None)
+    assert (case.status, case.first_response_at) == (ComplaintStatus.NEW, None)
     note = case.messages.get()
     assert (note.internal, note.body) == (True, "Check the CCTV first.")
     assert case.events.filter(action="internal note").count() == 1
@@ -146,20 +146,20 @@ def test_empty_reply_is_refused_with_a_message(staff_client, case):
 
 
 def test_status_moves_one_step_at_a_time_on_the_case_page(staff_client, staff, case):
-    skipped = page_of(act(staff_client, case, "status", status=Status.IN_PROGRESS))
+    skipped = page_of(act(staff_client, case, "status", status=ComplaintStatus.IN_PROGRESS))
     assert "A case cannot go from New to In progress." in skipped
 
-    act(staff_client, case, "status", status=Status.ACKNOWLEDGED)
-    act(staff_client, case, "status", status=Status.IN_PROGRESS)
-    backwards = page_of(act(staff_client, case, "status", status=Status.ACKNOWLEDGED))
+    act(staff_client, case, "status", status=ComplaintStatus.ACKNOWLEDGED)
+    act(staff_client, case, "status", status=ComplaintStatus.IN_PROGRESS)
+    backwards = page_of(act(staff_client, case, "status", status=ComplaintStatus.ACKNOWLEDGED))
     assert "A case cannot go from In progress to Acknowledged." in backwards
-    shortcut = page_of(act(staff_client, case, "status", status=Status.RESOLVED))
+    shortcut = page_of(act(staff_client, case, "status", status=ComplaintStatus.RESOLVED))
     assert "Use “Resolve” to say how the case was resolved." in shortcut
-    to_closed = page_of(act(staff_client, case, "status", status=Status.CLOSED))
+    to_closed = page_of(act(staff_client, case, "status", status=ComplaintStatus.CLOSED))
     assert "A case cannot go from In progress to Closed." in to_closed
 
     case.refresh_from_db()
-    assert case.status == Status.IN_PROGRESS
+    assert case.status == ComplaintStatus.IN_PROGRESS
     assert list(case.events.filter(action="status").values_list("detail", flat=True)) == [
         "new → acknowledged",
         "acknowledged → in_progress",
@@ -167,7 +167,7 @@ def test_status_moves_one_step_at_a_time_on_the_case_page(staff_client, staff, c
 
 
 def test_resolved_and_closed_cases_are_reopened_from_the_case_page(staff_client, case):
-    act(staff_client, case, "status", status=Status.ACKNOWLEDGED)
+    act(staff_client, case, "status", status=ComplaintStatus.ACKNOWLEDGED)
     act(staff_client, case, "resolve", **resolve_data())
     page = case_page(staff_client, case)
     assert '<button type="submit" class="button">Reopen</button>' in page
@@ -176,29 +176,29 @@ def test_resolved_and_closed_cases_are_reopened_from_the_case_page(staff_client,
     reopened = page_of(act(staff_client, case, "reopen"))
     assert "Case reopened." in reopened
     case.refresh_from_db()
-    assert (case.status, case.resolved_at) == (Status.IN_PROGRESS, None)
+    assert (case.status, case.resolved_at) == (ComplaintStatus.IN_PROGRESS, None)
 
     act(staff_client, case, "resolve", **resolve_data())
-    act(staff_client, case, "status", status=Status.CLOSED)
+    act(staff_client, case, "status", status=ComplaintStatus.CLOSED)
     case.refresh_from_db()
-    assert case.status == Status.CLOSED
+    assert case.status == ComplaintStatus.CLOSED
     act(staff_client, case, "reopen")
     case.refresh_from_db()
-    assert (case.status, case.closed_at) == (Status.IN_PROGRESS, None)
+    assert (case.status, case.closed_at) == (ComplaintStatus.IN_PROGRESS, None)
     assert case.events.filter(action="status", detail__endswith="reopened").count() == 2
 
 
 def test_stale_mark_in_progress_does_not_undo_a_colleagues_resolution(staff_client, case):
-    act(staff_client, case, "status", status=Status.ACKNOWLEDGED)
+    act(staff_client, case, "status", status=ComplaintStatus.ACKNOWLEDGED)
     # A second tab still shows "Mark In progress" while a colleague resolves the case.
     act(staff_client, case, "resolve", **resolve_data())
     services.rate_handling(case, 5, "Thank you.")
 
-    page = page_of(act(staff_client, case, "status", status=Status.IN_PROGRESS))
+    page = page_of(act(staff_client, case, "status", status=ComplaintStatus.IN_PROGRESS))
 
     assert "This case is already resolved." in page
     case.refresh_from_db()
-    assert (case.status, case.rating) == (Status.RESOLVED, 5)
+    assert (case.status, case.rating) == (ComplaintStatus.RESOLVED, 5)
     assert case.resolved_at is not None
 
 
@@ -207,24 +207,24 @@ def test_reopening_an_open_new_case_is_refused(staff_client, case):
 
     assert "A case cannot go from New to In progress." in page
     case.refresh_from_db()
-    assert case.status == Status.NEW
+    assert case.status == ComplaintStatus.NEW
 
 
 def test_priority_change_recomputes_due_times_from_the_sla_targets(staff_client, staff, db):
     assert SLATarget.objects.count() == 4  # the defaults, from a data migration
-    SLATarget.objects.filter(priority=Priority.URGENT).update(
+    SLATarget.objects.filter(priority=ComplaintPriority.URGENT).update(
         first_response_hours=1, resolution_hours=6
     )
     with time_machine.travel(NOON, tick=False) as clock:
         case = open_case()
         clock.shift(HOUR / 2)
-        page = page_of(act(staff_client, case, "priority", priority=Priority.URGENT))
+        page = page_of(act(staff_client, case, "priority", priority=ComplaintPriority.URGENT))
 
     assert "Priority changed; due times recomputed." in page
     case.refresh_from_db()
     # Counted from when the case came in, not from when the priority changed.
     assert (case.priority, case.first_response_due, case.resolution_due) == (
-        Priority.URGENT,
+        ComplaintPriority.URGENT,
         NOON + HOUR,
         NOON + 6 * HOUR,
     )
@@ -270,9 +270,9 @@ def test_resolving_with_goodwill_points_credits_them_once_even_when_posted_twice
     assert card.balance == before + 100
     case.refresh_from_db()
     assert (case.status, case.goodwill_points, case.resolution_type) == (
-        Status.RESOLVED,
+        ComplaintStatus.RESOLVED,
         100,
-        Resolution.GOODWILL,
+        ComplaintResolution.GOODWILL,
     )
     resolved = [message for message in mail.outbox if "is resolved" in message.subject]
     assert len(resolved) == 1
@@ -290,26 +290,26 @@ def test_resolving_with_goodwill_points_credits_them_once_even_when_posted_twice
     ],
 )
 def test_resolving_without_a_valid_resolution_is_refused(staff_client, case, data, message):
-    act(staff_client, case, "status", status=Status.ACKNOWLEDGED)
+    act(staff_client, case, "status", status=ComplaintStatus.ACKNOWLEDGED)
 
     page = page_of(act(staff_client, case, "resolve", **{**resolve_data(points=10), **data}))
 
     assert message in page
     case.refresh_from_db()
-    assert case.status == Status.ACKNOWLEDGED
+    assert case.status == ComplaintStatus.ACKNOWLEDGED
     assert not PointTransaction.objects.filter(kind=Kind.GOODWILL).exists()
 
 
 def test_members_cannot_work_cases_in_the_admin(member_client, case):
     response = member_client.post(
         reverse("admin:surveys_complaint_act", args=[case.pk]),
-        {"action": "status", "status": Status.ACKNOWLEDGED},
+        {"action": "status", "status": ComplaintStatus.ACKNOWLEDGED},
     )
 
     assert response.status_code == 302
     assert response.url.startswith(reverse("admin:login"))
     case.refresh_from_db()
-    assert case.status == Status.NEW
+    assert case.status == ComplaintStatus.NEW
     assert member_client.get(reverse("admin:surveys_complaint_changelist")).status_code == 302
 
 
@@ -320,7 +320,7 @@ def test_case_page_shows_member_card_activity_thread_saved_replies_and_log(
     staff_client, staff, member, card, case
 ):
     ReplyTemplate.objects.create(title="Sorry for the wait", body="We are sorry for the wait.")
-    earlier = open_case(member, category=Category.STAFF)
+    earlier = open_case(member, category=ComplaintCategory.STAFF)
     services.reply(case, "Check the CCTV first.", author=staff, internal=True)
     services.reply(case, "So sorry! We are on it.", author=staff)
     services.reply(case, "Thank you.", author=member)
@@ -365,10 +365,10 @@ def queue(member, card, staff):
     with time_machine.travel(NOON - 2 * DAY, tick=False) as clock:
         late = open_case(member, description="Nobody answered my call.")
         clock.move_to(NOON)
-        billing = open_case(category=Category.BILLING)
+        billing = open_case(category=ComplaintCategory.BILLING)
         services.reply(billing, "Looking into it.", author=staff)
         services.assign(billing, staff, actor=staff)
-        phoned = open_case(channel=Channel.PHONE, priority=Priority.HIGH)
+        phoned = open_case(channel=ComplaintChannel.PHONE, priority=ComplaintPriority.HIGH)
         plain = open_case(member)
     return {"late": late, "billing": billing, "phoned": phoned, "plain": plain}
 
@@ -377,14 +377,14 @@ def queue(member, card, staff):
     ("query", "expected"),
     [
         ({}, {"late", "billing", "phoned", "plain"}),
-        ({"status__exact": Status.ACKNOWLEDGED}, {"billing"}),
-        ({"status__exact": Status.NEW}, {"late", "phoned", "plain"}),
-        ({"priority__exact": Priority.HIGH}, {"phoned"}),
-        ({"category__exact": Category.BILLING}, {"billing"}),
+        ({"status__exact": ComplaintStatus.ACKNOWLEDGED}, {"billing"}),
+        ({"status__exact": ComplaintStatus.NEW}, {"late", "phoned", "plain"}),
+        ({"priority__exact": ComplaintPriority.HIGH}, {"phoned"}),
+        ({"category__exact": ComplaintCategory.BILLING}, {"billing"}),
         ({"assignee__id__exact": "staff"}, {"billing"}),
         ({"overdue": "yes"}, {"late"}),
-        ({"channel__exact": Channel.PHONE}, {"phoned"}),
-        ({"channel__exact": Channel.PORTAL}, {"late", "plain"}),
+        ({"channel__exact": ComplaintChannel.PHONE}, {"phoned"}),
+        ({"channel__exact": ComplaintChannel.PORTAL}, {"late", "plain"}),
     ],
 )
 def test_queue_filters_cases(owner_client, staff, queue, query, expected):
@@ -418,6 +418,46 @@ def test_overdue_cases_say_so_in_the_queue_and_on_the_case_page(staff_client, qu
     assert "OVERDUE" not in plain_page
 
 
+def test_queue_filter_figures_escalation_and_case_agree_on_which_cases_are_overdue(
+    owner_client, member, card, staff
+):
+    # Normal priority: a first response within 24 hours, a resolution within 120.
+    with time_machine.travel(NOON - 6 * DAY, tick=False) as clock:
+        unresolved = open_case(member, description="Answered in time, never resolved.")
+        clock.shift(HOUR)
+        services.reply(unresolved, "Looking into it.", author=staff)
+        clock.move_to(NOON - 10 * DAY)
+        closed = open_case(member, description="Resolved and closed long ago.")
+        services.reply(closed, "On it.", author=staff)
+        services.resolve_complaint(
+            closed, actor=staff, resolution_type=ComplaintResolution.APOLOGY, summary="Sorry."
+        )
+        services.change_status(closed, ComplaintStatus.CLOSED, actor=staff)
+        clock.move_to(NOON - 2 * DAY)
+        unanswered = open_case(member, description="Nobody has answered me.")
+        answered = open_case(member, description="Answered within the hour.")
+        clock.shift(HOUR)
+        services.reply(answered, "Sorry! We are on it.", author=staff)
+
+    with time_machine.travel(NOON, tick=False):
+        by_filter = set(Complaint.objects.overdue().values_list("reference", flat=True))
+        by_row = {case.reference for case in Complaint.objects.all() if case.is_overdue}
+        in_queue = set(
+            listed(
+                owner_client.get(reverse("admin:surveys_complaint_changelist"), {"overdue": "yes"})
+            )
+        )
+        figures = selectors.complaint_figures()
+        escalated = services.escalate_overdue()
+
+    expected = {unanswered.reference, unresolved.reference}
+    assert by_filter == by_row == in_queue == expected
+    assert (figures["open"], figures["overdue"], escalated) == (3, 2, 2)
+    assert {answered.reference, closed.reference}.isdisjoint(
+        Complaint.objects.filter(events__action="escalated").values_list("reference", flat=True)
+    )
+
+
 def add_cases(member, staff, count):
     """`count` cases for the member written straight to the table, for read-only tests."""
     now = timezone.now()
@@ -427,11 +467,11 @@ def add_cases(member, staff, count):
             user=member,
             name="Maria Reyes",
             email=member.email,
-            category=Category.values[number % len(Category.values)],
+            category=ComplaintCategory.values[number % len(ComplaintCategory.values)],
             description=STALE,
-            remedy_sought=Remedy.APOLOGY,
-            channel=Channel.PORTAL,
-            status=Status.values[number % len(Status.values)],
+            remedy_sought=RemedySought.APOLOGY,
+            channel=ComplaintChannel.PORTAL,
+            status=ComplaintStatus.values[number % len(ComplaintStatus.values)],
             assignee=staff if number % 2 else None,
             created_at=now - datetime.timedelta(minutes=number),
             first_response_due=now + datetime.timedelta(hours=24 - number),
@@ -473,19 +513,22 @@ def test_owner_sees_open_overdue_median_times_satisfaction_and_recovered_detract
         rated = open_case(member)
         late = open_case(member)
         services.submit_response(first, {first_nps.pk: 3}, user=member)
-        follow_up = Complaint.objects.get(channel=Channel.SURVEY_FOLLOW_UP)
+        follow_up = Complaint.objects.get(channel=ComplaintChannel.SURVEY_FOLLOW_UP)
         clock.shift(2 * HOUR)
         for case in [rated, follow_up]:
             services.reply(case, "Sorry! We are on it.", author=staff)
         clock.shift(22 * HOUR)
         for case in [rated, follow_up]:
             services.resolve_complaint(
-                case, actor=staff, resolution_type=Resolution.APOLOGY, summary="We apologised."
+                case,
+                actor=staff,
+                resolution_type=ComplaintResolution.APOLOGY,
+                summary="We apologised.",
             )
         services.rate_handling(rated, 4, "Fine.")
         clock.shift(DAY)
         services.submit_response(second, {second_nps.pk: 9}, user=member)
-        open_case(member, category=Category.STAFF)
+        open_case(member, category=ComplaintCategory.STAFF)
 
         page = page_of(owner_client.get(reverse("admin:surveys_complaint_figures")))
 
@@ -516,10 +559,10 @@ def test_every_action_on_the_case_page_is_logged(staff_client, staff, owner, cas
         ("reply", {"body": "Sorry! We are on it."}),
         ("reply", {"body": "Ask the baker.", "internal": "on"}),
         ("assign", {"assignee": owner.pk}),
-        ("priority", {"priority": Priority.HIGH}),
-        ("status", {"status": Status.IN_PROGRESS}),
+        ("priority", {"priority": ComplaintPriority.HIGH}),
+        ("status", {"status": ComplaintStatus.IN_PROGRESS}),
         ("resolve", resolve_data(points=20)),
-        ("status", {"status": Status.CLOSED}),
+        ("status", {"status": ComplaintStatus.CLOSED}),
         ("reopen", {}),
     ]
     for action, data in steps:

@@ -4,7 +4,14 @@ goodwill points once."""
 from loyalty.models import Kind, PointTransaction
 from surveys import services
 from surveys.exceptions import ComplaintError
-from surveys.models import Category, Channel, Complaint, Remedy, Resolution, Status
+from surveys.models import (
+    Complaint,
+    ComplaintCategory,
+    ComplaintChannel,
+    ComplaintResolution,
+    ComplaintStatus,
+    RemedySought,
+)
 from tests.concurrency import all_at_once, postgresql_only
 from tests.factories import UserFactory
 
@@ -17,12 +24,12 @@ def test_two_staff_resolving_one_case_at_once_credit_the_goodwill_points_once(ca
         user=member,
         name="Maria Reyes",
         email=member.email,
-        category=Category.SERVICE,
+        category=ComplaintCategory.SERVICE,
         description="We waited forty minutes for two coffees.",
-        remedy_sought=Remedy.APOLOGY,
-        channel=Channel.PORTAL,
+        remedy_sought=RemedySought.APOLOGY,
+        channel=ComplaintChannel.PORTAL,
     )
-    services.change_status(case, Status.ACKNOWLEDGED, actor=staff)
+    services.change_status(case, ComplaintStatus.ACKNOWLEDGED, actor=staff)
     card.refresh_from_db()
     before = card.balance
 
@@ -31,7 +38,7 @@ def test_two_staff_resolving_one_case_at_once_credit_the_goodwill_points_once(ca
         lambda index: services.resolve_complaint(
             Complaint.objects.get(pk=case.pk),
             actor=[staff, colleague][index],
-            resolution_type=Resolution.GOODWILL,
+            resolution_type=ComplaintResolution.GOODWILL,
             summary="Sorry for the wait; have some points.",
             goodwill_points=100,
         ),
@@ -46,7 +53,7 @@ def test_two_staff_resolving_one_case_at_once_credit_the_goodwill_points_once(ca
     card.refresh_from_db()
     assert card.balance == before + 100
     case.refresh_from_db()
-    assert case.status == Status.RESOLVED
+    assert case.status == ComplaintStatus.RESOLVED
     assert (
         case.events.filter(action="status", detail__startswith="in_progress → resolved").count()
         == 1

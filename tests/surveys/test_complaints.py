@@ -18,21 +18,21 @@ from PIL import Image
 
 from loyalty import services as loyalty_services
 from loyalty.models import Kind
-from surveys import services
+from surveys import selectors, services
 from surveys.exceptions import ComplaintError
 from surveys.models import (
     Audience,
-    Category,
-    Channel,
     Complaint,
+    ComplaintCategory,
+    ComplaintChannel,
     ComplaintEvent,
     ComplaintMessage,
-    Priority,
+    ComplaintPriority,
+    ComplaintResolution,
+    ComplaintStatus,
     QuestionKind,
-    Remedy,
-    Resolution,
+    RemedySought,
     SLATarget,
-    Status,
 )
 from tests.surveys.factories import QuestionFactory, SurveyFactory, make_visit_survey
 
@@ -49,10 +49,10 @@ def open_case(user=None, **fields) -> Complaint:
         "user": user,
         "name": user.get_full_name() if user else "Vera Visitor",
         "email": user.email if user else "vera@example.com",
-        "category": Category.PRODUCT,
+        "category": ComplaintCategory.PRODUCT,
         "description": STALE,
-        "remedy_sought": Remedy.REPLACEMENT,
-        "channel": Channel.PORTAL if user else Channel.PUBLIC_FORM,
+        "remedy_sought": RemedySought.REPLACEMENT,
+        "channel": ComplaintChannel.PORTAL if user else ComplaintChannel.PUBLIC_FORM,
     }
     return services.file_complaint(**{**defaults, **fields})
 
@@ -63,7 +63,7 @@ def resolve(case, staff, *, points=0) -> Complaint:
     return services.resolve_complaint(
         case,
         actor=staff,
-        resolution_type=Resolution.REPLACEMENT,
+        resolution_type=ComplaintResolution.REPLACEMENT,
         summary="A fresh croissant at your next visit.",
         goodwill_points=points,
     )
@@ -74,9 +74,9 @@ def complaint_data(**overrides):
         "name": "Vera Visitor",
         "email": "vera@example.com",
         "phone": "",
-        "category": Category.PRODUCT,
+        "category": ComplaintCategory.PRODUCT,
         "description": STALE,
-        "remedy_sought": Remedy.REFUND,
+        "remedy_sought": RemedySought.REFUND,
         "receipt_number": "",
         "website": "",
     }
@@ -155,8 +155,8 @@ def test_member_files_from_the_portal_prefilled_and_gets_the_reference_on_screen
         "member@example.com",
         "+63 917 555 0101",
         "R-1042",
-        Channel.PORTAL,
-        Status.NEW,
+        ComplaintChannel.PORTAL,
+        ComplaintStatus.NEW,
     )
     assert [message.to for message in mail.outbox] == [["member@example.com"]]
     sent = everything_in(mail.outbox[0])
@@ -185,7 +185,7 @@ def test_visitor_files_from_the_contact_form_with_name_email_and_optional_phone(
         "vera@example.com",
         phone,
     )
-    assert (complaint.channel, complaint.receipt_number) == (Channel.PUBLIC_FORM, "R-77")
+    assert (complaint.channel, complaint.receipt_number) == (ComplaintChannel.PUBLIC_FORM, "R-77")
     assert [message.to for message in mail.outbox] == [["vera@example.com"]]
     assert f"Your reference is {complaint.reference}." in mail.outbox[0].body
     # A visitor has no account, so the e-mail offers no case page to follow.
@@ -284,11 +284,13 @@ def test_question_this_prefills_billing_and_links_the_disputed_line(member_clien
 
     member_client.post(
         reverse("complaint_new"),
-        complaint_data(category=Category.BILLING, line=line.pk, description="Where is my bonus?"),
+        complaint_data(
+            category=ComplaintCategory.BILLING, line=line.pk, description="Where is my bonus?"
+        ),
     )
 
     complaint = Complaint.objects.get()
-    assert (complaint.disputed_line, complaint.category) == (line, Category.BILLING)
+    assert (complaint.disputed_line, complaint.category) == (line, ComplaintCategory.BILLING)
 
 
 def test_question_this_on_another_members_line_is_not_found(member_client, card, outsider_card):
@@ -296,7 +298,7 @@ def test_question_this_on_another_members_line_is_not_found(member_client, card,
 
     assert member_client.get(reverse("complaint_new"), {"line": theirs.pk}).status_code == 404
     posted = member_client.post(
-        reverse("complaint_new"), complaint_data(category=Category.BILLING, line=theirs.pk)
+        reverse("complaint_new"), complaint_data(category=ComplaintCategory.BILLING, line=theirs.pk)
     )
     assert posted.status_code == 404
     assert not Complaint.objects.exists()
@@ -309,7 +311,10 @@ def test_plain_text_emails_keep_the_customers_words_as_written(
         case = open_case(member, name="Siobhán O'Brien")
         services.reply(case, "We'll refund you & say sorry <3", author=staff)
         services.resolve_complaint(
-            case, actor=staff, resolution_type=Resolution.REFUND, summary="Refund & apology."
+            case,
+            actor=staff,
+            resolution_type=ComplaintResolution.REFUND,
+            summary="Refund & apology.",
         )
 
     received, reply, resolved = mail.outbox
@@ -324,7 +329,7 @@ def test_plain_text_emails_keep_the_customers_words_as_written(
 
 
 def test_member_sees_only_their_own_cases(member_client, member, outsider):
-    mine = [open_case(member), open_case(member, category=Category.STAFF)]
+    mine = [open_case(member), open_case(member, category=ComplaintCategory.STAFF)]
     theirs = open_case(outsider)
 
     listing = page_of(member_client.get(reverse("complaints")))
@@ -353,7 +358,11 @@ def test_outsider_gets_404_on_every_case_url_and_changes_nothing(
         assert response.status_code == 404, url_name
 
     case.refresh_from_db()
-    assert (case.status, case.rating, case.resolved_at is not None) == (Status.RESOLVED, None, True)
+    assert (case.status, case.rating, case.resolved_at is not None) == (
+        ComplaintStatus.RESOLVED,
+        None,
+        True,
+    )
     assert ComplaintMessage.objects.count() == messages_before
     assert ComplaintEvent.objects.count() == events_before
 
@@ -369,7 +378,7 @@ def test_case_page_and_emails_show_public_replies_but_never_internal_notes(
         services.resolve_complaint(
             case,
             actor=staff,
-            resolution_type=Resolution.APOLOGY,
+            resolution_type=ComplaintResolution.APOLOGY,
             summary="We apologised and offered a croissant.",
         )
 
@@ -401,7 +410,7 @@ def test_member_replies_on_their_open_case(member_client, member, card):
 
 def test_replying_to_a_closed_case_is_refused(member_client, member, card, staff):
     case = resolve(open_case(member), staff)
-    services.change_status(case, Status.CLOSED, actor=staff)
+    services.change_status(case, ComplaintStatus.CLOSED, actor=staff)
     before = case.messages.count()
 
     response = member_client.post(
@@ -495,7 +504,7 @@ def test_member_reopens_a_resolved_case_with_one_click_within_14_days(
 
     assert "Your case is open again. We will be in touch." in page_of(response)
     case.refresh_from_db()
-    assert (case.status, case.resolved_at) == (Status.IN_PROGRESS, None)
+    assert (case.status, case.resolved_at) == (ComplaintStatus.IN_PROGRESS, None)
     assert case.events.filter(action="status", detail__endswith="reopened").count() == 1
 
 
@@ -514,7 +523,7 @@ def test_member_cannot_reopen_after_14_days(member_client, member, card, staff):
         response
     )
     case.refresh_from_db()
-    assert case.status == Status.RESOLVED
+    assert case.status == ComplaintStatus.RESOLVED
 
 
 def test_member_with_an_open_case_is_not_asked_about_their_visit(
@@ -536,10 +545,10 @@ def test_member_with_an_open_case_is_not_asked_about_their_visit(
 def test_default_sla_targets_come_with_the_database(db):
     assert SLATarget.objects.count() == 4
     assert list(SLATarget.objects.values_list("priority", "first_response_hours")) == [
-        (Priority.LOW, 48),
-        (Priority.NORMAL, 24),
-        (Priority.HIGH, 8),
-        (Priority.URGENT, 2),
+        (ComplaintPriority.LOW, 48),
+        (ComplaintPriority.NORMAL, 24),
+        (ComplaintPriority.HIGH, 8),
+        (ComplaintPriority.URGENT, 2),
     ]
 
 
@@ -548,7 +557,7 @@ def test_new_case_gets_due_times_from_its_priority(member, card):
         case = open_case(member)
 
     assert (case.priority, case.first_response_due, case.resolution_due) == (
-        Priority.NORMAL,
+        ComplaintPriority.NORMAL,
         NOON + 24 * HOUR,
         NOON + 120 * HOUR,
     )
@@ -557,11 +566,11 @@ def test_new_case_gets_due_times_from_its_priority(member, card):
 @pytest.mark.parametrize(
     ("steps", "to"),
     [
-        ([], Status.IN_PROGRESS),
-        ([], Status.CLOSED),
-        ([Status.ACKNOWLEDGED], Status.NEW),
-        ([Status.ACKNOWLEDGED, Status.IN_PROGRESS], Status.ACKNOWLEDGED),
-        ([Status.ACKNOWLEDGED, Status.IN_PROGRESS], Status.CLOSED),
+        ([], ComplaintStatus.IN_PROGRESS),
+        ([], ComplaintStatus.CLOSED),
+        ([ComplaintStatus.ACKNOWLEDGED], ComplaintStatus.NEW),
+        ([ComplaintStatus.ACKNOWLEDGED, ComplaintStatus.IN_PROGRESS], ComplaintStatus.ACKNOWLEDGED),
+        ([ComplaintStatus.ACKNOWLEDGED, ComplaintStatus.IN_PROGRESS], ComplaintStatus.CLOSED),
     ],
     ids=[
         "new to in progress",
@@ -581,7 +590,7 @@ def test_status_cannot_skip_a_step_or_go_back(member, card, staff, steps, to):
         services.change_status(case, to, actor=staff)
 
     case.refresh_from_db()
-    assert case.status == (steps[-1] if steps else Status.NEW)
+    assert case.status == (steps[-1] if steps else ComplaintStatus.NEW)
     assert case.events.count() == events_before
 
 
@@ -589,28 +598,35 @@ def test_resolving_needs_the_resolve_step_and_an_acknowledged_case(member, card,
     case = open_case(member)
 
     with pytest.raises(ComplaintError, match="Use “Resolve”"):
-        services.change_status(case, Status.RESOLVED, actor=staff)
+        services.change_status(case, ComplaintStatus.RESOLVED, actor=staff)
     with pytest.raises(ComplaintError, match="Acknowledge the case before resolving it."):
         services.resolve_complaint(
-            case, actor=staff, resolution_type=Resolution.APOLOGY, summary="Sorry."
+            case, actor=staff, resolution_type=ComplaintResolution.APOLOGY, summary="Sorry."
         )
     case.refresh_from_db()
-    assert case.status == Status.NEW
+    assert case.status == ComplaintStatus.NEW
 
 
 def test_every_status_change_is_logged_along_the_whole_path(member, card, staff):
     case = open_case(member)
 
-    services.change_status(case, Status.ACKNOWLEDGED, actor=staff)
-    services.change_status(case, Status.IN_PROGRESS, actor=staff)
+    services.change_status(case, ComplaintStatus.ACKNOWLEDGED, actor=staff)
+    services.change_status(case, ComplaintStatus.IN_PROGRESS, actor=staff)
     services.resolve_complaint(
-        case, actor=staff, resolution_type=Resolution.REFUND, summary="Refunded at the till."
+        case,
+        actor=staff,
+        resolution_type=ComplaintResolution.REFUND,
+        summary="Refunded at the till.",
     )
-    services.change_status(case, Status.CLOSED, actor=staff)
+    services.change_status(case, ComplaintStatus.CLOSED, actor=staff)
     services.reopen(case, by=staff)
 
     case.refresh_from_db()
-    assert (case.status, case.closed_at, case.resolved_at) == (Status.IN_PROGRESS, None, None)
+    assert (case.status, case.closed_at, case.resolved_at) == (
+        ComplaintStatus.IN_PROGRESS,
+        None,
+        None,
+    )
     assert list(case.events.filter(action="status").values_list("detail", "actor")) == [
         ("new → acknowledged", staff.pk),
         ("acknowledged → in_progress", staff.pk),
@@ -622,18 +638,18 @@ def test_every_status_change_is_logged_along_the_whole_path(member, card, staff)
 
 def test_goodwill_points_need_a_members_card(db, staff):
     case = open_case()
-    services.change_status(case, Status.ACKNOWLEDGED, actor=staff)
+    services.change_status(case, ComplaintStatus.ACKNOWLEDGED, actor=staff)
 
     with pytest.raises(ComplaintError, match="Goodwill points need a member's card"):
         services.resolve_complaint(
             case,
             actor=staff,
-            resolution_type=Resolution.GOODWILL,
+            resolution_type=ComplaintResolution.GOODWILL,
             summary="Points for you.",
             goodwill_points=50,
         )
     case.refresh_from_db()
-    assert case.status == Status.ACKNOWLEDGED
+    assert case.status == ComplaintStatus.ACKNOWLEDGED
 
 
 # Escalation of late cases ----------------------------------------------------------------
@@ -652,7 +668,7 @@ def test_overdue_case_escalates_once_per_breach_and_emails_the_owners(
         with django_capture_on_commit_callbacks(execute=True):
             assert services.escalate_overdue(timezone.now()) == 1
         late.refresh_from_db()
-        assert late.priority == Priority.HIGH
+        assert late.priority == ComplaintPriority.HIGH
         assert [message.to for message in mail.outbox] == [[owner.email]]
         assert mail.outbox[0].subject.endswith(f"Overdue case {late.reference} escalated")
         assert "is now High priority" in mail.outbox[0].body
@@ -661,7 +677,7 @@ def test_overdue_case_escalates_once_per_breach_and_emails_the_owners(
         with django_capture_on_commit_callbacks(execute=True):
             assert services.escalate_overdue(timezone.now()) == 0
         late.refresh_from_db()
-        assert late.priority == Priority.HIGH
+        assert late.priority == ComplaintPriority.HIGH
         assert len(mail.outbox) == 1
 
         clock.move_to(NOON + 121 * HOUR)  # now the resolution is late too, for both open cases
@@ -672,9 +688,9 @@ def test_overdue_case_escalates_once_per_breach_and_emails_the_owners(
     answered.refresh_from_db()
     done.refresh_from_db()
     assert (late.priority, answered.priority, done.priority) == (
-        Priority.URGENT,
-        Priority.HIGH,
-        Priority.NORMAL,
+        ComplaintPriority.URGENT,
+        ComplaintPriority.HIGH,
+        ComplaintPriority.NORMAL,
     )
     assert len(mail.outbox) == 3
     assert late.events.filter(action="escalated").count() == 2
@@ -712,7 +728,7 @@ def test_unhappy_member_answer_opens_one_follow_up_case(member, card, scores, np
     case = Complaint.objects.get()
     assert (case.user, case.channel, case.survey_response) == (
         member,
-        Channel.SURVEY_FOLLOW_UP,
+        ComplaintChannel.SURVEY_FOLLOW_UP,
         response,
     )
     assert "Our new menu" in case.description and "Too sweet." in case.description
@@ -744,14 +760,14 @@ def test_member_whose_follow_up_was_resolved_and_who_later_scores_7_is_a_recover
         # Happy again before anyone followed the complaint up: not a recovery.
         services.submit_response(later, {later_nps.pk: 9}, user=outsider)
         clock.shift(HOUR)
-        for case in Complaint.objects.filter(channel=Channel.SURVEY_FOLLOW_UP):
+        for case in Complaint.objects.filter(channel=ComplaintChannel.SURVEY_FOLLOW_UP):
             resolve(case, staff)
-        assert services.recovered_detractors() == 0
+        assert selectors.recovered_detractors() == 0
 
         clock.shift(7 * DAY)
         services.submit_response(later, {later_nps.pk: 9}, user=member)
 
-    assert services.recovered_detractors() == 1
+    assert selectors.recovered_detractors() == 1
 
 
 def test_logged_in_member_is_sent_from_the_contact_form_to_the_portal_form(member_client):

@@ -12,8 +12,8 @@ import time_machine
 from django.urls import reverse
 from django.utils import formats, timezone
 
+from core.codes import qr_svg
 from loyalty import services as loyalty_services
-from loyalty.codes import qr_svg
 from surveys import services
 from surveys.models import Answer, QuestionKind, Response
 from tests.surveys.factories import ChoiceFactory, QuestionFactory, SurveyFactory, add_response
@@ -240,7 +240,9 @@ def test_qr_poster_shows_the_public_links_qr_code(owner_client, survey):
 @time_machine.travel(FIRST_WEEK, tick=False)
 def test_counter_slip_shows_the_qr_code_of_the_receipts_visit_survey(staff_client, card, staff):
     SurveyFactory(is_post_visit=True)
-    purchase = loyalty_services.record_purchase(card, Decimal("4.20"), reference="R-9", staff=staff)
+    purchase = loyalty_services.record_purchase(
+        card, Decimal("4.20"), reference="R-9", staff=staff
+    ).line
 
     page = staff_client.get(reverse("admin:counter_slip", args=[purchase.pk]))
 
@@ -254,7 +256,9 @@ def test_counter_slip_shows_the_qr_code_of_the_receipts_visit_survey(staff_clien
 
 
 def test_counter_slip_warns_when_no_visit_survey_is_active(staff_client, card, staff):
-    purchase = loyalty_services.record_purchase(card, Decimal("4.20"), reference="R-9", staff=staff)
+    purchase = loyalty_services.record_purchase(
+        card, Decimal("4.20"), reference="R-9", staff=staff
+    ).line
 
     page = staff_client.get(reverse("admin:counter_slip", args=[purchase.pk])).content.decode()
 

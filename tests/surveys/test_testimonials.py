@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from loyalty.models import Kind, PointTransaction
 
-# The models module, not its classes: pytest would collect classes named Test… as tests.
-from surveys import models, services
+# The modules, not their classes: pytest would collect classes named Test… as tests.
+from surveys import exceptions, models, services
 
 NOON = datetime.datetime(2026, 3, 4, 12, tzinfo=datetime.UTC)
 DAY = datetime.timedelta(days=1)
@@ -87,6 +87,31 @@ def test_second_testimonial_waits_until_the_first_is_reviewed(member_client, mem
 
     assert "Your last testimonial is still waiting for review." in page_of(response)
     assert models.Testimonial.objects.count() == 1
+
+
+def test_refused_testimonials_raise_testimonial_errors_not_complaint_errors(member, card, staff):
+    reviewed = services.submit_testimonial(member, 5, KIND_WORDS)
+    services.decide_testimonial(reviewed, approve=False, staff=staff)
+    services.submit_testimonial(member, 4, "Waiting for its turn.")
+    attempts = {
+        "Choose a rating from 1 to 5.": lambda: services.submit_testimonial(member, 6, KIND_WORDS),
+        "Write a few words, at most 500 characters.": lambda: services.submit_testimonial(
+            member, 5, "x" * 501
+        ),
+        "Your last testimonial is still waiting for review.": lambda: services.submit_testimonial(
+            member, 5, KIND_WORDS
+        ),
+        "This testimonial was already reviewed.": lambda: services.decide_testimonial(
+            reviewed, approve=True, staff=staff
+        ),
+    }
+
+    for message, attempt in attempts.items():
+        with pytest.raises(exceptions.TestimonialError) as raised:
+            attempt()
+        assert str(raised.value) == message
+        assert not isinstance(raised.value, exceptions.ComplaintError)
+    assert models.Testimonial.objects.count() == 2
 
 
 def test_member_sees_only_their_own_testimonials(client, member, outsider, card):

@@ -1,0 +1,55 @@
+"""The two pages that show every part of the program together: the public home page and the
+member's home."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.codes import qr_svg
+from loyalty import selectors
+from loyalty.forms import ClaimCardForm
+from loyalty.models import Program, Tier
+from rewards import selectors as reward_selectors
+from rewards.services import donated_points
+from surveys import selectors as survey_selectors
+from surveys import services as survey_services
+
+
+def home(request):
+    program = Program.current()
+    given = donated_points()
+    context = {
+        "program": program,
+        "tiers": Tier.objects.all(),
+        "donated_points": given,
+        "testimonials": survey_selectors.published_testimonials(),
+        "donated_value": given * program.point_value,
+    }
+    return render(request, "suki/home.html", context)
+
+
+@login_required
+def portal(request):
+    card = selectors.member_card(request.user)
+    if card is None:
+        return render(request, "loyalty/no_card.html", {"form": ClaimCardForm()})
+    program = Program.current()
+    ready, next_reward = reward_selectors.within_reach(card)
+    title = _("QR code of card %(number)s") % {"number": card.formatted_number}
+    context = {
+        "card": card,
+        "qr": qr_svg(card.number, title=title),
+        "program": program,
+        "progress": selectors.tier_progress(card, program, list(Tier.objects.all())),
+        "points_value": card.balance * program.point_value if card.balance > 0 else 0,
+        "expires_on": selectors.expiry_date(card, program),
+        "bonus_days": selectors.active_bonus_days(card.tier, timezone.localdate()),
+        "recent": selectors.card_history(request.user)[:5],
+        "ready_rewards": ready,
+        "next_reward": next_reward,
+        "invitation": survey_services.invite_after_visit(
+            request.user, blocked=survey_selectors.has_open_complaint(request.user)
+        ),
+    }
+    return render(request, "suki/portal.html", context)

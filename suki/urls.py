@@ -1,0 +1,29 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+
+from loyalty import views
+from suki import health, pages
+
+urlpatterns = [
+    path("", pages.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
+    path("portal/", pages.portal, name="portal"),
+    path("portal/history/", views.history, name="history"),
+    path("portal/claim/", views.claim, name="claim_card"),
+    path("portal/digital-card/", views.digital_card, name="digital_card"),
+    path("portal/invite/", views.invite, name="invite"),
+    path("join/<str:code>/", views.join, name="join"),
+    path("rewards/", include("rewards.urls")),
+    path("", include("surveys.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    # Uploaded reward images in development; production serves MEDIA_ROOT from the proxy.
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+handler500 = "suki.errors.server_error"

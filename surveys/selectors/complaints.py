@@ -1,0 +1,79 @@
+"""Read-only questions about complaints: a member's open case, and the owner's figures."""
+
+from __future__ import annotations
+
+import statistics
+
+from django.db.models import Avg, Count, Exists, F, OuterRef
+from django.utils import timezone
+
+from surveys.models import (
+    Answer,
+    Complaint,
+    ComplaintChannel,
+    QuestionKind,
+    open_filter,
+    overdue_filter,
+)
+
+
+def has_open_complaint(user) -> bool:
+    return Complaint.objects.open().filter(user=user).exists()
+
+
+def recovered_detractors() -> int:
+    """Members whose survey follow-up case was resolved and who later answered a survey
+    with NPS 7 or more."""
+    resolved_follow_ups = Complaint.objects.filter(
+        channel=ComplaintChannel.SURVEY_FOLLOW_UP, resolved_at__isnull=False, user__isnull=False
+    )
+    later_happy = Answer.objects.filter(
+        question__kind=QuestionKind.NPS,
+        number__gte=7,
+        response__user=OuterRef("user"),
+        response__created_at__gt=OuterRef("resolved_at"),
+    )
+    return resolved_follow_ups.filter(Exists(later_happy)).values("user").distinct().count()
+
+
+def complaint_figures(now=None) -> dict:
+    """What the owner needs to know about complaints, from a few aggregated queries."""
+    totals = Complaint.objects.aggregate(
+        open=Count("pk", filter=open_filter()),
+        overdue=Count("pk", filter=overdue_filter(now or timezone.now())),
+        rated=Count("rating"),
+        satisfaction=Avg("rating"),
+    )
+    first = (
+        Complaint.objects.filter(first_response_at__isnull=False)
+        .annotate(took=F("first_response_at") - F("created_at"))
+        .values_list("took", flat=True)
+    )
+    resolved = (
+        Complaint.objects.filter(resolved_at__isnull=False)
+        .annotate(took=F("resolved_at") - F("created_at"))
+        .values_list("took", flat=True)
+    )
+    by_category = (
+        Complaint.objects.values("category")
+        .annotate(
+            total=Count("pk"), open=Count("pk", filter=open_filter()), satisfaction=Avg("rating")
+        )
+        .order_by("-total")
+    )
+    labels = dict(Complaint._meta.get_field("category").choices)
+    return {
+        **totals,
+        "median_first_response": _median(list(first)),
+        "median_resolution": _median(list(resolved)),
+        "by_category": [
+            {**row, "label": labels.get(row["category"], row["category"])} for row in by_category
+        ],
+        "recovered": recovered_detractors(),
+    }
+
+
+def _median(durations):
+    if not durations:
+        return None
+    return statistics.median(durations)

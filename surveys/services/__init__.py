@@ -1,0 +1,55 @@
+"""The only writers of the surveys app, one module per domain (surveys, complaints,
+testimonials); callers import every service from here."""
+
+from surveys.services.complaints import (
+    REOPEN_DAYS,
+    TRANSITIONS,
+    assign,
+    can_reopen,
+    change_status,
+    complaint_for_rating_token,
+    escalate_overdue,
+    file_complaint,
+    follow_up_survey_answer,
+    rate_handling,
+    rating_token,
+    reopen,
+    reply,
+    resolve_complaint,
+    set_priority,
+)
+from surveys.services.surveys import (
+    copy_survey,
+    dismiss_invitation,
+    invite_after_visit,
+    purchase_for_token,
+    submit_response,
+    visit_token,
+)
+from surveys.services.testimonials import decide_testimonial, submit_testimonial
+
+__all__ = [
+    "REOPEN_DAYS",
+    "TRANSITIONS",
+    "assign",
+    "can_reopen",
+    "change_status",
+    "complaint_for_rating_token",
+    "copy_survey",
+    "decide_testimonial",
+    "dismiss_invitation",
+    "escalate_overdue",
+    "file_complaint",
+    "follow_up_survey_answer",
+    "invite_after_visit",
+    "purchase_for_token",
+    "rate_handling",
+    "rating_token",
+    "reopen",
+    "reply",
+    "resolve_complaint",
+    "set_priority",
+    "submit_response",
+    "submit_testimonial",
+    "visit_token",
+]

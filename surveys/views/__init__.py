@@ -1,0 +1,1 @@
+"""The surveys app's member and public pages, one module per domain."""
