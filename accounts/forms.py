@@ -1,3 +1,4 @@
+from allauth.core import context as allauth_context
 from django import forms
 from django.conf import settings
 from django.utils import timezone
@@ -22,6 +23,13 @@ class SignupForm(forms.Form):
     )
 
     field_order = ["first_name", "last_name", "email", "password1", "password2", "invitation_code"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A visitor who came through a friend's link (/join/<code>/) sees that friend's code.
+        request = allauth_context.request
+        if request is not None and hasattr(request, "session"):
+            self.fields["invitation_code"].initial = request.session.get(REFERRAL_SESSION_KEY, "")
 
     def signup(self, request, user):
         code = self.cleaned_data.get("invitation_code", "").strip().upper()

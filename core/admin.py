@@ -1,6 +1,15 @@
 """Small pieces every app's admin uses: read-only lists, the admin's page context, links."""
 
+import datetime
+
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
+
+from core.inputs import only_digits
+
+# The years a date bar can show: each has a year before and after it within the calendar.
+YEARS = (datetime.MINYEAR + 1, datetime.MAXYEAR - 1)
 
 
 class ReadOnlyAdminMixin:
@@ -14,6 +23,30 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class CheckedDateChangeList(ChangeList):
+    """Django's list, refusing a date-bar year its calendar cannot hold as it refuses any other
+    bad filter (back to the whole list with a note) instead of failing the page: a year of 20
+    digits overflows, 9999 has no next year, and the first days of year 1 fall before it in
+    UTC."""
+
+    def get_filters(self, request):
+        if self.date_hierarchy:
+            year = (self.filter_params.get(f"{self.date_hierarchy}__year") or ["2000"])[-1]
+            if not (only_digits(year) and len(year) <= 4 and YEARS[0] <= int(year) <= YEARS[1]):
+                raise IncorrectLookupParameters(f"No year {year[:10]!r} in the date bar.")
+        try:
+            return super().get_filters(request)
+        except (OverflowError, ValueError) as error:
+            raise IncorrectLookupParameters(error) from error
+
+
+class CheckedDateHierarchyMixin:
+    """For a list with a `date_hierarchy`: its year, month and day come from the address."""
+
+    def get_changelist(self, request, **kwargs):
+        return CheckedDateChangeList
 
 
 def admin_context(request, **extra) -> dict:

@@ -10,9 +10,19 @@ from django.utils.safestring import mark_safe
 
 
 def qr_svg(text: str, *, title: str) -> str:
-    """An inline SVG QR code that scales to its container (no style attributes, CSP-safe)."""
-    svg = segno.make(text, error="m").svg_inline(
-        scale=1, border=2, omitsize=True, title=title, svgclass="qr-code", lineclass="qr-line"
+    """An inline SVG QR code that scales to its container (no style attributes, CSP-safe).
+
+    Always a standard QR Code, never Micro QR (which segno would pick for a card number and
+    which phone cameras and most counter scanners cannot read), with the 4-module quiet zone
+    the standard asks for, painted white so it scans on a dark page too."""
+    svg = segno.make_qr(text, error="m").svg_inline(
+        scale=1,
+        border=4,
+        omitsize=True,
+        title=title,
+        svgclass="qr-code",
+        lineclass="qr-line",
+        light="#fff",
     )
     return mark_safe(svg.replace("<svg ", '<svg role="img" ', 1))  # noqa: S308 - segno's own markup
 

@@ -3,6 +3,8 @@
 Knows no app: `accounts.emails.send_to_member` adds the member, their language and consent."""
 
 import smtplib
+import unicodedata
+from email.utils import quote, unquote
 
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
@@ -11,6 +13,29 @@ from django.utils import translation
 from django_tasks import task
 
 from core.tasks import retry_later
+
+
+def header_text(text) -> str:
+    """`text` fit for one mail header line: line breaks and other control characters become
+    spaces. Subjects and display names carry what members typed (a first name such as
+    "Bea\\nBcc: x@y"); a line break there would add a header, and Django refuses to send it."""
+    spaced = "".join(
+        " " if unicodedata.category(char) in ("Cc", "Zl", "Zp") else char for char in str(text)
+    )
+    return " ".join(spaced.split())
+
+
+def header_address(address) -> str:
+    """An address for From or To with its display name on one line and quoted, so that neither
+    a line break nor a ":" or "," in a name can add a header or a recipient."""
+    text = header_text(address)
+    name, bracket, rest = text.rpartition("<")
+    name = name.strip()
+    if not bracket or not name or not rest.endswith(">"):
+        return text
+    if len(name) > 1 and name.startswith('"') and name.endswith('"'):
+        name = unquote(name)
+    return f'"{quote(name)}" <{rest[:-1].strip()}>'
 
 
 def send(
@@ -33,7 +58,7 @@ def send(
         **context,
     }
     with translation.override(language or settings.LANGUAGE_CODE):
-        subject = render_to_string(f"emails/{template}.subject.txt", context).strip()
+        subject = render_to_string(f"emails/{template}.subject.txt", context)
         text = render_to_string(f"emails/{template}.txt", context)
         html = render_to_string(f"emails/{template}.html", context)
     headers = {}
@@ -43,7 +68,7 @@ def send(
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         }
     message = EmailMultiAlternatives(
-        f"[{settings.BUSINESS_NAME}] {subject}", text, to=[to], headers=headers
+        header_text(f"[{settings.BUSINESS_NAME}] {subject}"), text, to=[to], headers=headers
     )
     message.attach_alternative(html, "text/html")
     enqueue(message)
@@ -52,11 +77,11 @@ def send(
 def enqueue(message: EmailMessage) -> None:
     """Queue a ready message (ours or allauth's) for the worker, in the current transaction."""
     deliver_email.enqueue(
-        subject=message.subject,
+        subject=header_text(message.subject),
         body=message.body,
-        to=list(message.to),
-        from_email=message.from_email or settings.DEFAULT_FROM_EMAIL,
-        headers=dict(message.extra_headers),
+        to=[header_address(address) for address in message.to],
+        from_email=header_address(message.from_email or settings.DEFAULT_FROM_EMAIL),
+        headers={name: header_text(value) for name, value in message.extra_headers.items()},
         alternatives=[[content, mimetype] for content, mimetype in _alternatives(message)],
         content_subtype=message.content_subtype,
     )
@@ -79,7 +104,14 @@ def deliver_email(
     attempt: int = 1,
     first_tried: str = "",
 ) -> str:
-    message = EmailMultiAlternatives(subject, body, from_email, to, headers=headers)
+    # Cleaned again: a task queued by an older release may still carry a line break.
+    message = EmailMultiAlternatives(
+        header_text(subject),
+        body,
+        header_address(from_email),
+        [header_address(address) for address in to],
+        headers={name: header_text(value) for name, value in headers.items()},
+    )
     message.content_subtype = content_subtype
     for content, mimetype in alternatives:
         message.attach_alternative(content, mimetype)

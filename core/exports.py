@@ -21,9 +21,12 @@ class _Echo:
 
 
 def csv_download(filename: str, header: list[str], rows) -> StreamingHttpResponse:
+    """UTF-8 with a byte order mark: without it Excel reads the file in the computer's old
+    code page and shows "MÃ¤kinen" and "â‚¬"."""
     writer = csv.writer(_Echo())
 
     def lines():
+        yield "\ufeff"
         yield writer.writerow(header)
         for row in rows:
             yield writer.writerow([spreadsheet_text(cell) for cell in row])

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy
 from accounts import emails
 from accounts.consent import consenting
 from accounts.models import User
-from core.admin import ReadOnlyAdminMixin, admin_context
+from core.admin import CheckedDateHierarchyMixin, ReadOnlyAdminMixin, admin_context
 from loyalty import services
 from loyalty.exceptions import LoyaltyError
 from loyalty.forms import AdjustmentForm, WeekdaysField
@@ -51,6 +51,7 @@ class ProgramAdmin(admin.ModelAdmin):
                     "testimonial_bonus_days",
                     "referral_bonus",
                     "goodwill_default",
+                    "goodwill_cap",
                 ]
             },
         ),
@@ -77,7 +78,7 @@ class TierAdmin(admin.ModelAdmin):
 
 
 @admin.register(BonusDay)
-class BonusDayAdmin(admin.ModelAdmin):
+class BonusDayAdmin(CheckedDateHierarchyMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "starts_on",
@@ -247,7 +248,7 @@ class CardAdmin(admin.ModelAdmin):
 
 
 @admin.register(PointTransaction)
-class PointTransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PointTransactionAdmin(CheckedDateHierarchyMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "created_at",
         "card",
@@ -297,7 +298,7 @@ class TierChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(CardEvent)
-class CardEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class CardEventAdmin(CheckedDateHierarchyMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "card", "kind", "reason", "staff"]
     list_filter = ["kind", "created_at"]
     list_select_related = ["card", "staff"]

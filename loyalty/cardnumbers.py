@@ -2,6 +2,8 @@
 
 import secrets
 
+from core.inputs import only_digits
+
 
 def luhn_check_digit(body: str) -> str:
     total = 0
@@ -18,7 +20,7 @@ def luhn_check_digit(body: str) -> str:
 
 
 def is_valid(number: str) -> bool:
-    return len(number) == 12 and number.isdigit() and luhn_check_digit(number[:-1]) == number[-1]
+    return len(number) == 12 and only_digits(number) and luhn_check_digit(number[:-1]) == number[-1]
 
 
 def random_number() -> str:

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from core.admin import admin_context
 from core.codes import barcode_data_uri, qr_svg
+from core.inputs import only_digits
 from core.money import format_money
 from loyalty import cardnumbers, selectors, services
 from loyalty.exceptions import LoyaltyError
@@ -32,7 +33,7 @@ def lookup(request):
     if form.is_valid():
         query = form.cleaned_data["query"].strip()
         digits = cardnumbers.normalise(query)
-        if digits.isdigit() and len(digits) == 12:
+        if only_digits(digits) and len(digits) == 12:
             try:
                 card = selectors.card_by_number(digits)
             except LoyaltyError as error:
@@ -150,8 +151,11 @@ def reverse_purchase(request, line_id):
 @require_POST
 def block(request, card_id):
     card = get_object_or_404(Card, pk=card_id)
+    reason = _reason(request)
+    if reason is None:
+        return redirect("admin:counter_card", card.pk)
     try:
-        services.block_card(card, staff=request.user, reason=request.POST.get("reason", ""))
+        services.block_card(card, staff=request.user, reason=reason)
     except LoyaltyError as error:
         messages.error(request, str(error))
     else:
@@ -159,6 +163,16 @@ def block(request, card_id):
             request, _("The card is blocked. Replace it to give the member a new number.")
         )
     return redirect("admin:counter_card", card.pk)
+
+
+def _reason(request) -> str | None:
+    """The reason staff gave for blocking or replacing a card, or None, with the form's
+    message shown, when it is missing or cannot be kept (too long, a NUL byte)."""
+    form = ReasonForm(request.POST)
+    if form.is_valid():
+        return form.cleaned_data["reason"]
+    messages.error(request, " ".join(form.errors["reason"]))
+    return None
 
 
 @counter_permission
@@ -175,10 +189,11 @@ def unlock_claim(request, card_id):
 def replace(request, card_id):
     card = get_object_or_404(Card, pk=card_id)
     old_number = card.formatted_number
+    reason = _reason(request)
+    if reason is None:
+        return redirect("admin:counter_card", card.pk)
     try:
-        card = services.replace_card(
-            card, staff=request.user, reason=request.POST.get("reason", "")
-        )
+        card = services.replace_card(card, staff=request.user, reason=reason)
     except LoyaltyError as error:
         messages.error(request, str(error))
         return redirect("admin:counter_card", card.pk)

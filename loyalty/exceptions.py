@@ -29,6 +29,12 @@ class MissingReference(LoyaltyError):
     message = _("Enter the receipt number.")
 
 
+class ReceiptUsedOnAnotherCard(LoyaltyError):
+    """A receipt number that already earned points on another card; the message names it."""
+
+    message = _("This receipt already earned points on another card. Nothing was added.")
+
+
 class NotReversible(LoyaltyError):
     message = _("Only a purchase can be reversed.")
 

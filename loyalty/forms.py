@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.inputs import only_digits
+
 
 class ClaimCardForm(forms.Form):
     number = forms.CharField(
@@ -19,7 +21,7 @@ class ClaimCardForm(forms.Form):
 
     def clean_pin(self):
         pin = self.cleaned_data["pin"].strip()
-        if not pin.isdigit():
+        if not only_digits(pin):
             raise forms.ValidationError(_("The PIN is 6 digits."))
         return pin
 
@@ -48,7 +50,9 @@ class PurchaseForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=200)
+    reason = forms.CharField(
+        label=_("Reason"), max_length=200, error_messages={"required": _("Give a reason.")}
+    )
 
 
 class EnrolForm(forms.Form):

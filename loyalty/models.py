@@ -61,6 +61,14 @@ class Program(models.Model):
     testimonial_bonus = models.PositiveIntegerField(_("approved testimonial bonus"), default=30)
     referral_bonus = models.PositiveIntegerField(_("referral bonus (each friend)"), default=100)
     goodwill_default = models.PositiveIntegerField(_("default goodwill points"), default=50)
+    goodwill_cap = models.PositiveIntegerField(
+        _("most goodwill points staff may give on one case"),
+        default=500,
+        help_text=_(
+            "Only an owner may give more. A case pays goodwill once; an owner may add more "
+            "later, with a reason."
+        ),
+    )
     pay_with_points_step = models.PositiveIntegerField(
         _("pay-with-points step"),
         default=100,
@@ -373,6 +381,12 @@ class PointTransaction(models.Model):
         indexes = [
             models.Index(fields=["card", "-created_at", "-id"]),
             models.Index(fields=["source_type", "source_id"]),
+            # A receipt earns points on one card: the counter looks it up across all cards.
+            models.Index(
+                fields=["reference"],
+                condition=Q(kind="purchase") & ~Q(reference=""),
+                name="purchase_receipt_number",
+            ),
         ]
 
     def __str__(self):

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import logging
 import secrets
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, Sum
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -39,6 +40,7 @@ from loyalty.exceptions import (
     MissingReference,
     NotAllowed,
     NotReversible,
+    ReceiptUsedOnAnotherCard,
 )
 from loyalty.models import (
     BONUS_KINDS,
@@ -48,6 +50,7 @@ from loyalty.models import (
     CardEvent,
     CardEventKind,
     CardStatus,
+    DailyRun,
     Kind,
     PointTransaction,
     Program,
@@ -229,13 +232,52 @@ class PurchaseRecorded:
     created: bool
 
 
+# Our own first key for PostgreSQL advisory locks, so the receipt locks meet no other use.
+RECEIPT_LOCK_NAMESPACE = 7_410_001
+
+
+def _lock_receipt(reference: str) -> None:
+    """Hold a receipt number until the transaction ends, so two tills recording it on two
+    cards at once take turns. A receipt no card has used yet has no row to lock, so this is a
+    PostgreSQL advisory lock keyed on the number (a hash collision only makes two receipts
+    wait for each other). SQLite, for development, has no such lock; the rule holds under
+    concurrency on PostgreSQL."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [RECEIPT_LOCK_NAMESPACE, reference]
+        )
+
+
+def _receipt_used_elsewhere(line_id: int) -> ReceiptUsedOnAnotherCard:
+    line = PointTransaction.objects.select_related("card__user").get(pk=line_id)
+    other = line.card
+    return ReceiptUsedOnAnotherCard(
+        _(
+            "Receipt %(reference)s already earned points on card %(number)s (%(holder)s). "
+            "Nothing was added."
+        )
+        % {
+            "reference": line.reference,
+            "number": other.formatted_number,
+            "holder": other.holder or _("no name"),
+        }
+    )
+
+
 @transaction.atomic
 def record_purchase(card: Card, amount, *, reference: str, staff, store=None) -> PurchaseRecorded:
     """Record a purchase and its points. The same receipt on the same card is recorded once:
     a repeated call returns `PurchaseRecorded(line=<the first line>, created=False)` and adds
     nothing, a call that wrote the line returns `created=True`; both are decided with the card
-    locked. Tier goes up at once when earnings cross a threshold; the first purchase earns the
-    first-purchase bonus."""
+    locked. A receipt earns points on one card, for ever: a receipt number with a purchase on
+    another card raises `ReceiptUsedOnAnotherCard` naming that card, unless that purchase was
+    reversed (so a receipt put on the wrong card can be moved), decided with the receipt number
+    locked too. Numbers are compared as typed, with no date or window, the rule one card has
+    always had; a till that starts its numbering again must keep its numbers unique, e.g. with
+    the date in front. Tier goes up at once when earnings cross a threshold; the first purchase
+    earns the first-purchase bonus."""
     program = Program.current()
     amount = clean_amount(amount, program)
     reference = (reference or "").strip()
@@ -243,13 +285,24 @@ def record_purchase(card: Card, amount, *, reference: str, staff, store=None) ->
         raise MissingReference
     (card,) = lock_cards(card)
     _require_active(card)
-    # One query answers both: was this receipt recorded already, and is this the first purchase?
-    purchases = PointTransaction.objects.filter(card=card, kind=Kind.PURCHASE).aggregate(
-        count=Count("pk"), same_receipt=Max("pk", filter=Q(reference=reference))
+    _lock_receipt(reference)
+    # One query answers all three: was this receipt recorded already on this card, or on
+    # another card (and not reversed there), and is this the card's first purchase?
+    this_card = Q(card=card)
+    purchases = (
+        PointTransaction.objects.filter(kind=Kind.PURCHASE)
+        .filter(this_card | Q(reference=reference))
+        .aggregate(
+            count=Count("pk", filter=this_card),
+            same_receipt=Max("pk", filter=this_card & Q(reference=reference)),
+            elsewhere=Min("pk", filter=~this_card & Q(reference=reference, reversal__isnull=True)),
+        )
     )
     if purchases["same_receipt"] is not None:
         line = PointTransaction.objects.get(pk=purchases["same_receipt"])
         return PurchaseRecorded(line=line, created=False)
+    if purchases["elsewhere"] is not None:
+        raise _receipt_used_elsewhere(purchases["elsewhere"])
     first = purchases["count"] == 0
     tiers = list(Tier.objects.order_by("threshold"))
     tier = next((tier for tier in tiers if tier.pk == card.tier_id), None)
@@ -401,14 +454,19 @@ def expire_inactive_points(today: datetime.date) -> int:
     expired = 0
     for card in candidates.select_for_update():
         if card.balance > 0 and card.last_activity_at < cutoff:
-            _write(
-                card,
-                Kind.EXPIRY,
-                -card.balance,
-                note=f"No activity since {card.last_activity_at:%Y-%m-%d}",
-            )
-            expired += 1
+            expired += _for_one_card("expiry", card.pk, _expire, card)
     return expired
+
+
+@transaction.atomic  # a savepoint: one card's failure leaves the others' expiry standing
+def _expire(card: Card) -> int:
+    _write(
+        card,
+        Kind.EXPIRY,
+        -card.balance,
+        note=f"No activity since {card.last_activity_at:%Y-%m-%d}",
+    )
+    return 1
 
 
 def _record_event(card: Card, kind: str, *, staff, reason: str = "") -> CardEvent:
@@ -598,6 +656,19 @@ def _reward_referral(card: Card, program: Program) -> None:
 
 BATCH = 500
 
+logger = logging.getLogger("suki.daily")
+
+
+def _for_one_card(step: str, card_id: int, work, *args, **kwargs) -> int:
+    """`work(*args, **kwargs)` for one card of a daily step. Its own transaction rolls back on
+    any error, which is logged with the card and skipped: one member's bad data must not stop
+    the day for everyone else, and the next run tries that card again."""
+    try:
+        return int(work(*args, **kwargs))
+    except Exception:
+        logger.exception("Daily run, %s: card %s failed and was skipped", step, card_id)
+        return 0
+
 
 def _batches(ids: list[int], progress=None):
     """The ids in batches; `progress(size)` hears of each batch once the caller has done it."""
@@ -644,8 +715,7 @@ def award_birthday_bonuses(day: datetime.date, *, progress=None) -> int:
     paid = 0
     for batch in _batches(ids, progress):
         for card in Card.objects.filter(pk__in=batch).select_related("user"):
-            if _birthday_bonus(card, day, program):
-                paid += 1
+            paid += _for_one_card("birthdays", card.pk, _birthday_bonus, card, day, program)
     return paid
 
 
@@ -696,7 +766,7 @@ def send_expiry_warnings(day: datetime.date, *, progress=None) -> int:
     warned = 0
     for batch in _batches(ids, progress):
         for card_id in batch:
-            warned += _warn_expiry(card_id, program)
+            warned += _for_one_card("expiry warnings", card_id, _warn_expiry, card_id, program)
     return warned
 
 
@@ -765,11 +835,18 @@ def review_tiers(day: datetime.date, *, progress=None) -> tuple[int, int]:
             held_until = shift_months(held_since, program.tier_window_months)
             if held_until <= start:
                 if total < card.tier.threshold:
-                    moved += _move_down(
-                        card.pk, tiers, day, tier_id=card.tier_id, held_since=held_since
+                    moved += _for_one_card(
+                        "tier review",
+                        card.pk,
+                        _move_down,
+                        card.pk,
+                        tiers,
+                        day,
+                        tier_id=card.tier_id,
+                        held_since=held_since,
                     )
             elif held_until <= warn_until:
-                warned += _warn_tier(card.pk, held_until)
+                warned += _for_one_card("tier review", card.pk, _warn_tier, card.pk, held_until)
     return warned, moved
 
 
@@ -807,6 +884,24 @@ def _warn_tier(card_id: int, held_until) -> int:
         {"card": card, "tier": card.tier, "until": timezone.localtime(held_until).date()},
     )
     return 1
+
+
+@transaction.atomic
+def record_daily_run(day: datetime.date, *, summary: dict[str, int]) -> DailyRun:
+    """Mark `day` done with what the run did. A second run the same day (again, or on another
+    machine) adds its counts, so the summary is the day's totals, not the last run's."""
+    run, created = DailyRun.objects.select_for_update().get_or_create(
+        day=day, defaults={"summary": summary}
+    )
+    if not created:
+        done = run.summary or {}
+        run.summary = {
+            **done,
+            **{name: done.get(name, 0) + count for name, count in summary.items()},
+        }
+        run.finished_at = timezone.now()
+        run.save(update_fields=["summary", "finished_at"])
+    return run
 
 
 @transaction.atomic

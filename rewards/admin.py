@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -7,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.roles import is_owner
-from core.admin import ReadOnlyAdminMixin, admin_context, query_without
+from core.admin import CheckedDateHierarchyMixin, ReadOnlyAdminMixin, admin_context, query_without
 from core.exceptions import DomainError
 from core.exports import csv_download
 from rewards import services
@@ -184,7 +185,7 @@ def redemptions_csv(queryset):
 
 
 @admin.register(Redemption)
-class RedemptionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class RedemptionAdmin(CheckedDateHierarchyMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "formatted_code",
         "reward",
@@ -223,7 +224,11 @@ class RedemptionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         if request.GET.get("export") == "csv" and is_owner(request.user):
             request.GET = query_without(request.GET, "export")
-            changelist = self.get_changelist_instance(request)
+            try:
+                changelist = self.get_changelist_instance(request)
+            except IncorrectLookupParameters:
+                # The list answers a bad filter itself: back to the whole list, no download.
+                return super().changelist_view(request, extra_context)
             return redemptions_csv(changelist.get_queryset(request))
         extra_context = {**(extra_context or {}), "can_export": is_owner(request.user)}
         return super().changelist_view(request, extra_context)

@@ -7,10 +7,10 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from loyalty.demo import clock_at
-from loyalty.models import Card, Tier
+from loyalty.demo import days_ago
+from loyalty.models import Card, CardStatus, Tier
 from rewards import services
-from rewards.models import Redemption, Reward, RewardKind
+from rewards.models import Reward, RewardKind
 
 REWARDS = [
     # name, kind, cost, stock, limit, tier, description, colour
@@ -165,23 +165,61 @@ def seed_rewards():
         reward.save()
 
 
-def seed_vouchers(staff):
-    """A few vouchers in every state, from the members with the most points."""
-    if Redemption.objects.exists():
-        return
-    coffee = Reward.objects.get(name="Free coffee")
-    pastry = Reward.objects.get(name="Pastry of the day")
-    tote = Reward.objects.get(name="Kapihan tote bag")
-    cards = list(Card.objects.filter(user__isnull=False).order_by("-balance")[:6])
-    now = timezone.now()
-    issued = services.redeem(cards[0], coffee)
-    services.redeem(cards[0], tote)
-    used = services.redeem(cards[1], pastry)
-    services.fulfil_redemption(used, staff=staff)
-    cancelled = services.redeem(cards[2], coffee)
-    services.cancel_redemption(cancelled, by=cards[2].user)
-    with clock_at(now - datetime.timedelta(days=45)):
-        old = services.redeem(cards[3], pastry)
-    services.expire_if_due(old)
-    services.redeem(cards[4], Reward.objects.get(name="Meals for the food bank"), quantity=2)
-    return issued
+def plan_vouchers(timeline, staff):
+    """Vouchers in every state, each redeemed at the counter by the member with the most
+    points at the time (a different member each time)."""
+    taken = set()
+
+    def redeem_by_richest(*rewards):
+        cost = sum(reward.points_cost * quantity for reward, quantity in rewards)
+        card = (
+            Card.objects.filter(user__isnull=False, status=CardStatus.ACTIVE, balance__gte=cost)
+            .exclude(pk__in=taken)
+            .order_by("-balance", "pk")
+            .first()
+        )
+        taken.add(card.pk)
+        for reward, quantity in rewards:
+            voucher = services.redeem(card, reward, quantity=quantity)
+        return voucher
+
+    def reward(name, quantity=1):
+        return Reward.objects.get(name=name), quantity
+
+    def expired():
+        voucher = redeem_by_richest(reward("Pastry of the day"))
+        # Nobody came for it: the daily run after its last day gives the points back.
+        last_day = timezone.localtime(voucher.valid_until)
+        next_run = (last_day + datetime.timedelta(days=1)).replace(hour=3, minute=0)
+        timeline.add(next_run, services.expire_if_due, voucher)
+
+    def donated():
+        redeem_by_richest(reward("Meals for the food bank", 2))
+
+    def used():
+        voucher = redeem_by_richest(reward("Pastry of the day"))
+        timeline.add(timezone.now() + datetime.timedelta(minutes=3), _fulfil, voucher, staff)
+
+    def cancelled():
+        voucher = redeem_by_richest(reward("Free coffee"))
+        timeline.add(timezone.now() + datetime.timedelta(hours=20), _cancel, voucher)
+
+    def issued():
+        redeem_by_richest(reward("Free coffee"), reward("Kapihan tote bag"))
+
+    for days, hour, minute, action in [
+        (45, 11, 20, expired),
+        (20, 12, 5, donated),
+        (9, 9, 40, used),
+        (4, 15, 30, cancelled),
+        (2, 10, 10, issued),
+    ]:
+        timeline.add(days_ago(timeline.now, days, hour, minute), action)
+
+
+def _fulfil(voucher, staff):
+    services.fulfil_redemption(voucher, staff=staff)
+
+
+def _cancel(voucher):
+    services.cancel_redemption(voucher, by=voucher.card.user)

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.images import checked_image
+from core.images import CheckedImageField, checked_image
 from rewards.models import MAX_QUANTITY, Reward, RewardKind
 
 
@@ -23,6 +23,7 @@ class RewardAdminForm(forms.ModelForm):
             "is_active",
             "display_order",
         ]
+        field_classes = {"image": CheckedImageField}
 
     def clean_image(self):
         image = self.cleaned_data.get("image")

@@ -5,6 +5,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.adapter import login_lock_key
+
 
 class SukiAdminSite(admin.AdminSite):
     """The admin, branded, with its login rate-limited like the member login."""
@@ -68,8 +70,8 @@ class SukiAdminSite(admin.AdminSite):
     def login(self, request, extra_context=None):
         if request.method != "POST":
             return super().login(request, extra_context)
-        email = request.POST.get("username", "").strip().lower()
-        if not ratelimit.consume(request, action="login_failed", key=email, dry_run=True):
+        key = login_lock_key(request.POST.get("username", ""))
+        if not ratelimit.consume(request, action="login_failed", key=key, dry_run=True):
             return render(
                 request,
                 "429.html",
@@ -78,7 +80,7 @@ class SukiAdminSite(admin.AdminSite):
             )
         response = super().login(request, extra_context)
         if request.user.is_authenticated and request.user.is_staff:
-            ratelimit.clear(request, action="login_failed", key=email)
+            ratelimit.clear(request, action="login_failed", key=key)
         else:
-            ratelimit.consume(request, action="login_failed", key=email)
+            ratelimit.consume(request, action="login_failed", key=key)
         return response

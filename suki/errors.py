@@ -1,13 +1,37 @@
-"""Error pages that need neither the database nor the session, so they render during an outage."""
+"""Error pages that need neither the database nor the session, so they render during an outage
+and whatever a request carried. Only the admin's refusal page, for staff already signed in to
+the admin, shows the admin around it."""
 
 import sys
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
+from django.shortcuts import render
 from django.template import loader
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from core.admin import admin_context
 
 RETRY_AFTER_SECONDS = 30
+
+
+def bad_request(request, exception=None):
+    return _page("400.html", status=400)
+
+
+def permission_denied(request, exception=None):
+    """A staff member on an owner's page in the admin sees the refusal there, with a way back
+    to their work; anyone else sees the site's page."""
+    if _staff_in_admin(request):
+        context = admin_context(request, title=_("You cannot open this page"))
+        return render(request, "admin/403.html", context, status=403)
+    return _page("403.html", status=403)
+
+
+def page_not_found(request, exception=None):
+    return _page("404.html", status=404)
 
 
 def server_error(request):
@@ -23,6 +47,15 @@ def unavailable():
     response = _page("503.html", status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+def _staff_in_admin(request):
+    # The admin's look needs the user, which an admin page has already read: a refusal
+    # anywhere else is shown without touching the database.
+    if not request.path.startswith(reverse("admin:index")):
+        return False
+    user = getattr(request, "user", None)
+    return user is not None and user.is_active and user.is_staff
 
 
 def _page(template, *, status):

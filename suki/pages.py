@@ -1,8 +1,8 @@
-"""The two pages that show every part of the program together: the public home page and the
-member's home."""
+"""The pages that show every part of the program together: the public home page, the help
+page and the member's home."""
 
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,6 +17,10 @@ from surveys import services as survey_services
 
 
 def home(request):
+    # A signed-in member came for their card, not for the sign-up pitch. Staff still see the
+    # public page, as visitors do.
+    if request.user.is_authenticated and not request.user.is_staff:
+        return redirect("portal")
     program = Program.current()
     given = donated_points()
     context = {
@@ -27,6 +31,12 @@ def home(request):
         "donated_value": given * program.point_value,
     }
     return render(request, "suki/home.html", context)
+
+
+def help_page(request):
+    """How points and tiers work, what to do about a lost card and whom to ask; for anyone."""
+    context = {"program": Program.current(), "tiers": Tier.objects.all()}
+    return render(request, "suki/help.html", context)
 
 
 @login_required

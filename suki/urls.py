@@ -9,6 +9,7 @@ from suki import health, pages
 urlpatterns = [
     path("", pages.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
+    path("help/", pages.help_page, name="help"),
     path("portal/", pages.portal, name="portal"),
     path("portal/history/", views.history, name="history"),
     path("portal/claim/", views.claim, name="claim_card"),
@@ -26,4 +27,7 @@ if settings.DEBUG:
     # Uploaded reward images in development; production serves MEDIA_ROOT from the proxy.
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
+handler400 = "suki.errors.bad_request"
+handler403 = "suki.errors.permission_denied"
+handler404 = "suki.errors.page_not_found"
 handler500 = "suki.errors.server_error"

@@ -1,13 +1,12 @@
 """Demo data: a post-visit survey with three months of answers and a public survey; complaint
-cases in every state with reply templates; testimonials."""
+cases in every state with reply templates; testimonials. Planned on the demo's timeline
+(`loyalty.demo.Timeline`), so answers follow visits and replies follow complaints by hours."""
 
 import datetime
 import random
+from types import SimpleNamespace
 
-from django.utils import timezone
-
-from accounts.models import User
-from loyalty.demo import clock_at
+from loyalty.demo import days_ago, opening_hours
 from loyalty.models import Kind, PointTransaction
 from surveys import services
 from surveys.models import (
@@ -23,7 +22,6 @@ from surveys.models import (
     RemedySought,
     ReplyTemplate,
     Survey,
-    Testimonial,
 )
 
 COMMENTS = {
@@ -47,46 +45,84 @@ COMMENTS = {
     ],
 }
 
+ANSWERED_DAYS = 90  # visits of the last three months have answers
 
-def seed_surveys():
-    if Survey.objects.exists():
-        return
-    now = timezone.now()
-    visit = Survey.objects.create(
+
+def plan_surveys(timeline, visits, staff):
+    """Plan the surveys' opening and the answers to recent visits: most from the slip without
+    logging in, some logged in (earning the bonus). A low score from a member opens a
+    follow-up case, which staff answer within hours and resolve within a few days."""
+    generator = random.Random(7)  # noqa: S311 - demo data, not a secret
+    now = timeline.now
+    visit_survey = SimpleNamespace()
+    timeline.add(now - datetime.timedelta(days=120), _open_visit_survey, visit_survey)
+    timeline.add(now - datetime.timedelta(days=20), _open_public_survey)
+    for visit in visits:
+        if visit.moment < now - datetime.timedelta(days=ANSWERED_DAYS):
+            continue
+        if generator.random() > 0.85:
+            continue
+        mood = generator.choices(["promoter", "passive", "detractor"], weights=[55, 25, 20])[0]
+        score = {"promoter": generator.choice([9, 10]), "passive": generator.choice([7, 8])}.get(
+            mood, generator.randint(2, 6)
+        )
+        answer = SimpleNamespace(
+            visit=visit,
+            score=score,
+            rating={"promoter": 5, "passive": 4}.get(mood, generator.choice([1, 2, 3])),
+            had=generator.sample(range(4), generator.randint(1, 2)),
+            comment=generator.choice(COMMENTS[mood]) if generator.random() < 0.4 else "",
+            logged_in=generator.random() < 0.35,
+            # Staff answer within a few opening hours and resolve within a few days.
+            reply_after=datetime.timedelta(minutes=generator.randint(30, 300)),
+            resolve_after=datetime.timedelta(hours=generator.randint(4, 80)),
+        )
+        answered = visit.moment + datetime.timedelta(
+            hours=generator.randint(1, 30), minutes=generator.randint(0, 59)
+        )
+        timeline.add(answered, _answer_visit, timeline, visit_survey, answer, staff)
+
+
+def _open_visit_survey(into):
+    into.survey = Survey.objects.create(
         title="How was your visit?",
         intro="Three quick questions about your last visit.",
-        starts_at=now - datetime.timedelta(days=120),
         is_post_visit=True,
         completion_bonus=20,
     )
-    nps = Question.objects.create(
-        survey=visit,
+    into.nps = Question.objects.create(
+        survey=into.survey,
         order=1,
         kind=QuestionKind.NPS,
         required=True,
         text="How likely are you to recommend us to a friend?",
     )
-    csat = Question.objects.create(
-        survey=visit,
+    into.csat = Question.objects.create(
+        survey=into.survey,
         order=2,
         kind=QuestionKind.CSAT,
         required=True,
         text="How satisfied were you with this visit?",
     )
-    liked = Question.objects.create(
-        survey=visit, order=3, kind=QuestionKind.MULTIPLE, text="What did you have?"
+    into.had = Question.objects.create(
+        survey=into.survey, order=3, kind=QuestionKind.MULTIPLE, text="What did you have?"
     )
-    choices = [
-        Choice.objects.create(question=liked, label=label, order=order)
+    into.choices = [
+        Choice.objects.create(question=into.had, label=label, order=order)
         for order, label in enumerate(["Coffee", "Tea", "Pastry", "Lunch"])
     ]
-    comment = Question.objects.create(
-        survey=visit, order=4, kind=QuestionKind.LONG_TEXT, text="Anything we should know?"
+    into.comment = Question.objects.create(
+        survey=into.survey,
+        order=4,
+        kind=QuestionKind.LONG_TEXT,
+        text="Anything we should know?",
     )
+
+
+def _open_public_survey():
     public = Survey.objects.create(
         title="Help us choose our new cake",
         intro="Anyone can answer: scan the poster at the counter.",
-        starts_at=now - datetime.timedelta(days=20),
         audience=Audience.PUBLIC,
         allow_anonymous=True,
         completion_bonus=10,
@@ -106,32 +142,28 @@ def seed_surveys():
     )
     for order, label in enumerate(["Ube cheesecake", "Karelian blueberry pie", "Klepon cake"]):
         Choice.objects.create(question=cake, label=label, order=order)
-    _answer_visits(visit, nps, csat, liked, choices, comment, now)
 
 
-def _answer_visits(visit, nps, csat, liked, choices, comment, now):
-    generator = random.Random(7)  # noqa: S311 - demo data, not a secret
-    purchases = PointTransaction.objects.filter(
-        kind=Kind.PURCHASE, created_at__gte=now - datetime.timedelta(days=90)
-    ).select_related("card")
-    for purchase in purchases:
-        if generator.random() > 0.85:
-            continue
-        mood = generator.choices(["promoter", "passive", "detractor"], weights=[55, 25, 20])[0]
-        score = {"promoter": generator.choice([9, 10]), "passive": generator.choice([7, 8])}.get(
-            mood, generator.randint(2, 6)
-        )
-        rating = {"promoter": 5, "passive": 4}.get(mood, generator.choice([1, 2, 3]))
-        answers = {
-            nps.pk: score,
-            csat.pk: rating,
-            liked.pk: [c.pk for c in generator.sample(choices, generator.randint(1, 2))],
-            comment.pk: generator.choice(COMMENTS[mood]) if generator.random() < 0.4 else "",
-        }
-        # Some answer logged in (and earn the bonus), most from the slip without logging in.
-        user = purchase.card.user if generator.random() < 0.35 else None
-        with clock_at(purchase.created_at + datetime.timedelta(hours=generator.randint(1, 30))):
-            services.submit_response(visit, answers, user=user, purchase=purchase)
+def _answer_visit(timeline, survey, answer, staff):
+    purchase = PointTransaction.objects.get(kind=Kind.PURCHASE, reference=answer.visit.reference)
+    response = services.submit_response(
+        survey.survey,
+        {
+            survey.nps.pk: answer.score,
+            survey.csat.pk: answer.rating,
+            survey.had.pk: [survey.choices[index].pk for index in answer.had],
+            survey.comment.pk: answer.comment,
+        },
+        user=answer.visit.user if answer.logged_in else None,
+        purchase=purchase,
+    )
+    follow_up = Complaint.objects.filter(survey_response=response).first()
+    if follow_up is not None:
+        case = SimpleNamespace(complaint=follow_up)
+        replied = opening_hours(follow_up.created_at + answer.reply_after)
+        resolved = opening_hours(replied + answer.resolve_after)
+        timeline.add(replied, _acknowledge, case, staff)
+        timeline.add(resolved, _resolve_follow_up, case, staff)
 
 
 REPLY_TEMPLATES = [
@@ -151,103 +183,173 @@ REPLY_TEMPLATES = [
 ]
 
 
-def seed_complaints(staff, owner):
-    """Cases in every state, with replies and internal notes, and testimonials."""
-    if ReplyTemplate.objects.exists():
-        return
-    for title, body in REPLY_TEMPLATES:
-        ReplyTemplate.objects.create(title=title, body=body)
-    now = timezone.now()
-    members = list(User.objects.filter(cards__isnull=False, is_staff=False).order_by("pk")[:8])
-    with clock_at(now - datetime.timedelta(days=6)):
-        services.file_complaint(
-            name="Pekka Visitor",
-            email="pekka@example.com",
-            category=ComplaintCategory.PRODUCT,
-            description="The sandwich I bought on Saturday was stale.",
-            remedy_sought=RemedySought.REFUND,
-            channel=ComplaintChannel.PUBLIC_FORM,
-        )
-    cases = []
-    for days, member, category, text in [
+def plan_complaints(timeline, members, staff, owner):
+    """Cases in every state, with replies and internal notes, and testimonials. `members`
+    are the demo members, each with a card long before their case."""
+    now = timeline.now
+    timeline.add(now - datetime.timedelta(days=ANSWERED_DAYS), _write_reply_templates)
+    hour = datetime.timedelta(hours=1)
+    day = datetime.timedelta(days=1)
+    _plan_case(
+        timeline,
+        now - 3 * hour,
+        {
+            "name": "Pekka Visitor",
+            "email": "pekka@example.com",
+            "category": ComplaintCategory.PRODUCT,
+            "description": "The sandwich I bought at the kiosk was stale.",
+            "remedy_sought": RemedySought.REFUND,
+            "channel": ComplaintChannel.PUBLIC_FORM,
+        },
+        [],
+    )
+    for filed, member, category, text, steps in [
         (
-            9,
+            days_ago(now, 2, 12, 40),
             members[1],
             ComplaintCategory.SERVICE,
             "Nobody served me for ten minutes at the counter.",
+            [(hour, _acknowledge, staff)],
         ),
         (
-            5,
+            days_ago(now, 4, 9, 15),
             members[2],
             ComplaintCategory.BILLING,
-            "My purchase on Monday did not earn any points.",
+            "My purchase yesterday did not earn any points.",
+            [(2 * hour, _acknowledge, staff), (3 * hour, _look_into_till_log, staff)],
         ),
-        (3, members[3], ComplaintCategory.STAFF, "The barista was rude when I asked for oat milk."),
         (
-            20,
+            now - 6 * hour,
+            members[3],
+            ComplaintCategory.STAFF,
+            "The barista was rude when I asked for oat milk.",
+            [(hour, _book_coaching, owner, staff)],
+        ),
+        (
+            days_ago(now, 20, 10, 5),
             members[4],
             ComplaintCategory.PRODUCT,
             "The cake I ordered for a birthday was the wrong flavour.",
+            [(2 * hour, _acknowledge, staff), (2 * day, _resolve_with_goodwill, staff)],
         ),
-        (30, members[5], ComplaintCategory.SERVICE, "My table booking was lost."),
+        (
+            days_ago(now, 30, 17, 30),
+            members[5],
+            ComplaintCategory.SERVICE,
+            "My table booking was lost.",
+            [
+                (hour, _acknowledge, staff),
+                (day, _resolve_with_apology, staff),
+                (2 * day, _rate_well),
+                (9 * day, _close, staff),
+            ],
+        ),
     ]:
-        with clock_at(now - datetime.timedelta(days=days)):
-            cases.append(
-                services.file_complaint(
-                    user=member,
-                    name=member.get_full_name(),
-                    email=member.email,
-                    category=category,
-                    description=text,
-                    remedy_sought=RemedySought.APOLOGY,
-                    channel=ComplaintChannel.PORTAL,
-                )
-            )
-    acknowledged, in_progress, with_note, resolved, closed = cases
-    services.reply(acknowledged, REPLY_TEMPLATES[0][1], author=staff)
-    services.reply(in_progress, REPLY_TEMPLATES[0][1], author=staff)
-    services.change_status(in_progress, ComplaintStatus.IN_PROGRESS, actor=staff)
+        fields = {
+            "user": member,
+            "name": member.get_full_name(),
+            "email": member.email,
+            "category": category,
+            "description": text,
+            "remedy_sought": RemedySought.APOLOGY,
+            "channel": ComplaintChannel.PORTAL,
+        }
+        _plan_case(timeline, filed, fields, steps)
+    for member, rating, text, submitted, approved in [
+        (members[0], 5, "The best coffee on the street and they know my order by heart.", 40, 39),
+        (members[6], 5, "Cosy place, kind staff, and the points add up fast.", 25, 24),
+        (members[7], 4, "Great pastries. Wish they opened earlier on Sundays!", 11, 10),
+        (members[2], 3, "Good, but the queue at lunch is long.", 1, None),
+    ]:
+        testimonial = SimpleNamespace()
+        timeline.add(
+            days_ago(now, submitted, 20, 15), _testimonial, testimonial, member, rating, text
+        )
+        if approved is not None:
+            timeline.add(days_ago(now, approved, 9, 30), _approve, testimonial, staff)
+
+
+def _plan_case(timeline, filed, fields, steps):
+    """File a case at `filed`; each step (after, action, *args) acts on it that long after,
+    or when the shop opens next."""
+    case = SimpleNamespace()
+    timeline.add(filed, _file, case, fields)
+    for after, action, *args in steps:
+        timeline.add(opening_hours(filed + after), action, case, *args)
+
+
+def _write_reply_templates():
+    for title, body in REPLY_TEMPLATES:
+        ReplyTemplate.objects.get_or_create(title=title, defaults={"body": body})
+
+
+def _file(case, fields):
+    case.complaint = services.file_complaint(**fields)
+
+
+def _acknowledge(case, staff):
+    services.reply(case.complaint, REPLY_TEMPLATES[0][1], author=staff)
+
+
+def _look_into_till_log(case, staff):
+    services.change_status(case.complaint, ComplaintStatus.IN_PROGRESS, actor=staff)
     services.reply(
-        in_progress,
+        case.complaint,
         "Checked the till log: the card was scanned but the receipt was not.",
         author=staff,
         internal=True,
     )
+
+
+def _book_coaching(case, owner, staff):
     services.reply(
-        with_note, "Spoke to the barista; coaching booked for Friday.", author=owner, internal=True
+        case.complaint,
+        "Spoke to the barista; coaching booked for Friday.",
+        author=owner,
+        internal=True,
     )
-    services.assign(with_note, staff, actor=owner)
-    for case, points in [(resolved, 150), (closed, 0)]:
-        services.reply(case, REPLY_TEMPLATES[0][1], author=staff)
-        services.change_status(case, ComplaintStatus.IN_PROGRESS, actor=staff)
-        services.resolve_complaint(
-            case,
-            actor=staff,
-            resolution_type=ComplaintResolution.GOODWILL if points else ComplaintResolution.APOLOGY,
-            summary="We are sorry. We made it right.",
-            goodwill_points=points,
-        )
-    services.rate_handling(closed, 4, "Handled well, thank you.")
-    # Older survey follow-ups were handled at the time; the recent ones wait in the queue.
-    for follow_up in Complaint.objects.filter(
-        channel=ComplaintChannel.SURVEY_FOLLOW_UP, created_at__lt=now - datetime.timedelta(days=12)
-    ):
-        services.reply(follow_up, REPLY_TEMPLATES[0][1], author=staff)
-        services.change_status(follow_up, ComplaintStatus.IN_PROGRESS, actor=staff)
-        services.resolve_complaint(
-            follow_up,
-            actor=staff,
-            resolution_type=ComplaintResolution.APOLOGY,
-            summary="We talked it through with the team. Sorry, and thank you for telling us.",
-        )
-    services.change_status(closed, ComplaintStatus.CLOSED, actor=staff)
-    for member, rating, text, approve in [
-        (members[0], 5, "The best coffee on the street and they know my order by heart.", True),
-        (members[6], 5, "Cosy place, kind staff, and the points add up fast.", True),
-        (members[7], 4, "Great pastries. Wish they opened earlier on Sundays!", True),
-        (members[2], 3, "Good, but the queue at lunch is long.", None),
-    ]:
-        testimonial = services.submit_testimonial(member, rating, text)
-        if approve:
-            services.decide_testimonial(testimonial, approve=True, staff=staff)
-    return Testimonial.objects.count()
+    services.assign(case.complaint, staff, actor=owner)
+
+
+def _resolve_with_goodwill(case, staff):
+    services.resolve_complaint(
+        case.complaint,
+        actor=staff,
+        resolution_type=ComplaintResolution.GOODWILL,
+        summary="We are sorry. We made it right.",
+        goodwill_points=150,
+    )
+
+
+def _resolve_with_apology(case, staff):
+    services.resolve_complaint(
+        case.complaint,
+        actor=staff,
+        resolution_type=ComplaintResolution.APOLOGY,
+        summary="We are sorry. We made it right.",
+    )
+
+
+def _rate_well(case):
+    services.rate_handling(case.complaint, 4, "Handled well, thank you.")
+
+
+def _close(case, staff):
+    services.change_status(case.complaint, ComplaintStatus.CLOSED, actor=staff)
+
+
+def _resolve_follow_up(case, staff):
+    services.resolve_complaint(
+        case.complaint,
+        actor=staff,
+        resolution_type=ComplaintResolution.APOLOGY,
+        summary="We talked it through with the team. Sorry, and thank you for telling us.",
+    )
+
+
+def _testimonial(into, member, rating, text):
+    into.testimonial = services.submit_testimonial(member, rating, text)
+
+
+def _approve(into, staff):
+    services.decide_testimonial(into.testimonial, approve=True, staff=staff)

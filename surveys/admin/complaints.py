@@ -4,16 +4,20 @@ figures, SLA targets and reply templates."""
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from core.admin import admin_context
+from accounts.roles import is_owner
+from core.admin import CheckedDateHierarchyMixin, admin_context
 from core.exceptions import DomainError
+from core.inputs import row_id
+from loyalty.models import Program
 from surveys import selectors, services
 from surveys.exceptions import ComplaintError
 from surveys.models import (
@@ -41,7 +45,16 @@ class OverdueFilter(admin.SimpleListFilter):
 
 class StaffReplyForm(forms.Form):
     body = forms.CharField(
-        label=gettext_lazy("Message"), widget=forms.Textarea(attrs={"rows": 5}), max_length=4000
+        label=gettext_lazy("Message"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=4000,
+        error_messages={
+            "required": gettext_lazy("Write a message first."),
+            "max_length": gettext_lazy(
+                "A message can have at most %(limit_value)d characters; this one has "
+                "%(show_value)d. Shorten it or send it in two parts."
+            ),
+        },
     )
     internal = forms.BooleanField(
         label=gettext_lazy("Internal note (never shown to the customer)"), required=False
@@ -58,20 +71,37 @@ class ResolveForm(forms.Form):
     goodwill_points = forms.IntegerField(
         label=gettext_lazy("Goodwill points"), min_value=0, max_value=100_000, initial=0
     )
+    goodwill_reason = forms.CharField(
+        label=gettext_lazy("Why this case gets more goodwill (owner)"),
+        max_length=200,
+        required=False,
+    )
+
+
+class AssignForm(forms.Form):
+    # Empty leaves the case with nobody.
+    assignee = forms.ModelChoiceField(queryset=User.objects.filter(is_staff=True), required=False)
+
+
+class PriorityForm(forms.Form):
+    priority = forms.TypedChoiceField(choices=ComplaintPriority.choices, coerce=int)
+
+
+MISSED_PROMISE = {
+    "first_response": gettext_lazy("First reply overdue since %(when)s"),
+    "resolution": gettext_lazy("Resolution overdue since %(when)s"),
+}
+
+
+def _when(moment) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
 
 
 @admin.register(Complaint)
-class ComplaintAdmin(admin.ModelAdmin):
-    list_display = [
-        "reference_link",
-        "name",
-        "category",
-        "priority",
-        "status",
-        "assignee",
-        "created_at",
-        "due",
-    ]
+class ComplaintAdmin(CheckedDateHierarchyMixin, admin.ModelAdmin):
+    # Few, short columns, so the queue fits a 1024 px tablet beside the filters; category and
+    # date received stay as filters and the date bar.
+    list_display = ["reference_link", "name", "status", "priority", "assignee", "due"]
     # The reference links to the case page; the raw change form is not used.
     list_display_links = None
     list_filter = ["status", "priority", "category", "assignee", OverdueFilter, "channel"]
@@ -98,14 +128,24 @@ class ComplaintAdmin(admin.ModelAdmin):
     def due(self, obj):
         if not obj.is_open or obj.resolution_due is None:
             return "–"
-        when = timezone.localtime(obj.resolution_due).strftime("%Y-%m-%d %H:%M")
-        if obj.is_overdue:
-            return format_html('<strong class="overdue">{} · {}</strong>', _("OVERDUE"), when)
-        return when
+        missed = obj.missed_promises(timezone.now())
+        if missed:
+            return format_html_join(
+                "",
+                '<div class="overdue">{}</div>',
+                (
+                    (MISSED_PROMISE[promise.name] % {"when": _when(getattr(obj, promise.due))},)
+                    for promise in missed
+                ),
+            )
+        return _when(obj.resolution_due)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         # Cases change through the case page and its services, never a raw model form.
-        return redirect("admin:surveys_complaint_case", int(object_id))
+        complaint_id = row_id(object_id)
+        if complaint_id is None:
+            raise Http404
+        return redirect("admin:surveys_complaint_case", complaint_id)
 
     def get_urls(self):
         view = self.admin_site.admin_view
@@ -132,6 +172,12 @@ class ComplaintAdmin(admin.ModelAdmin):
             pk=complaint_id,
         )
         recent = complaint.card.transactions.all()[:8] if complaint.card_id else []
+        goodwill_paid = selectors.goodwill_paid(complaint)
+        owner = is_owner(request.user)
+        resolve_form = ResolveForm(initial={"goodwill_points": 0})
+        if not (owner and goodwill_paid):
+            # Only an owner adding to goodwill already paid gives a reason.
+            del resolve_form.fields["goodwill_reason"]
         context = admin_context(
             request,
             opts=self.model._meta,
@@ -146,7 +192,9 @@ class ComplaintAdmin(admin.ModelAdmin):
             if complaint.user_id
             else [],
             reply_form=StaffReplyForm(),
-            resolve_form=ResolveForm(initial={"goodwill_points": 0}),
+            resolve_form=resolve_form,
+            goodwill_paid=goodwill_paid,
+            goodwill_cap=Program.current().goodwill_cap,
             templates=ReplyTemplate.objects.all(),
             staff_users=User.objects.filter(is_staff=True, is_active=True).order_by(
                 "first_name", "email"
@@ -179,7 +227,7 @@ class ComplaintAdmin(admin.ModelAdmin):
         if action == "reply":
             form = StaffReplyForm(request.POST)
             if not form.is_valid():
-                raise ComplaintError(_("Write a message first."))
+                raise ComplaintError(" ".join(e for errors in form.errors.values() for e in errors))
             services.reply(
                 complaint,
                 form.cleaned_data["body"],
@@ -199,14 +247,16 @@ class ComplaintAdmin(admin.ModelAdmin):
             services.reopen(complaint, by=user)
             messages.success(request, _("Case reopened."))
         elif action == "assign":
-            assignee = User.objects.filter(
-                pk=request.POST.get("assignee") or 0, is_staff=True
-            ).first()
-            services.assign(complaint, assignee, actor=user)
+            form = AssignForm(request.POST)
+            if not form.is_valid():
+                raise ComplaintError(_("Choose a staff member."))
+            services.assign(complaint, form.cleaned_data["assignee"], actor=user)
             messages.success(request, _("Assigned."))
         elif action == "priority":
-            priority = request.POST.get("priority", "")
-            services.set_priority(complaint, int(priority) if priority.isdigit() else 0, actor=user)
+            form = PriorityForm(request.POST)
+            if not form.is_valid():
+                raise ComplaintError(_("Choose a priority."))
+            services.set_priority(complaint, form.cleaned_data["priority"], actor=user)
             messages.success(request, _("Priority changed; due times recomputed."))
         elif action == "resolve":
             form = ResolveForm(request.POST)

@@ -6,13 +6,13 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.admin import ReadOnlyAdminMixin, admin_context, query_without
+from core.admin import CheckedDateHierarchyMixin, ReadOnlyAdminMixin, admin_context, query_without
 from core.codes import qr_svg
 from core.exports import csv_download
 from loyalty.models import Tier
@@ -122,12 +122,18 @@ class SurveyAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("open"))
     def links(self, obj):
-        return format_html(
-            '<a href="{}">{}</a> · <a href="{}">{}</a> · <a href="{}">{}</a>',
+        links = format_html(
+            '<a href="{}">{}</a> · <a href="{}">{}</a>',
             reverse("admin:surveys_survey_results", args=[obj.pk]),
             _("Results"),
             reverse("admin:surveys_survey_preview", args=[obj.pk]),
             _("Preview"),
+        )
+        if obj.audience != Audience.PUBLIC:
+            return links  # a poster's QR would open a page only members see: a 404 for anyone
+        return format_html(
+            '{} · <a href="{}">{}</a>',
+            links,
             reverse("admin:surveys_survey_poster", args=[obj.pk]),
             _("QR poster"),
         )
@@ -217,6 +223,15 @@ class SurveyAdmin(admin.ModelAdmin):
 
     def poster_view(self, request, survey_id):
         survey = self._survey_for_results(request, survey_id)
+        if survey.audience != Audience.PUBLIC:
+            messages.warning(
+                request,
+                _(
+                    "Only a survey open to anyone has a QR poster: members-only surveys are "
+                    "answered from the member's portal or a receipt's survey slip."
+                ),
+            )
+            return redirect("admin:surveys_survey_change", survey.pk)
         url = request.build_absolute_uri(reverse("public_survey", args=[survey.public_token]))
         context = admin_context(
             request,
@@ -264,7 +279,7 @@ def responses_csv(survey, responses, questions):
 
 
 @admin.register(Response)
-class ResponseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ResponseAdmin(CheckedDateHierarchyMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Responses are written only by `submit_response`; the owner reads them here."""
 
     list_display = ["survey", "created_at", "user", "tier", "purchase"]

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.images import checked_image
+from core.images import CheckedImageField, checked_image
 from surveys.forms.surveys import rating_field
 from surveys.models import ComplaintCategory, RemedySought
 
@@ -32,7 +32,7 @@ class ComplaintForm(forms.Form):
     receipt_number = forms.CharField(
         label=_("Receipt number (optional)"), max_length=64, required=False
     )
-    photo = forms.ImageField(label=_("Photo (optional)"), required=False)
+    photo = CheckedImageField(label=_("Photo (optional)"), required=False)
     # Left empty by people; bots fill every field. Hidden from sight and from screen readers.
     website = forms.CharField(required=False, label=_("Leave this empty"))
 

@@ -1,12 +1,15 @@
-"""Read-only questions about complaints: a member's open case, and the owner's figures."""
+"""Read-only questions about complaints: a member's open case, the goodwill a case paid,
+and the owner's figures."""
 
 from __future__ import annotations
 
 import statistics
 
-from django.db.models import Avg, Count, Exists, F, OuterRef
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Avg, Count, Exists, F, OuterRef, Sum
 from django.utils import timezone
 
+from loyalty.models import Kind, PointTransaction
 from surveys.models import (
     Answer,
     Complaint,
@@ -19,6 +22,16 @@ from surveys.models import (
 
 def has_open_complaint(user) -> bool:
     return Complaint.objects.open().filter(user=user).exists()
+
+
+def goodwill_paid(complaint: Complaint) -> int:
+    """Goodwill points the ledger holds for a case, over all its resolutions."""
+    total = PointTransaction.objects.filter(
+        kind=Kind.GOODWILL,
+        source_type=ContentType.objects.get_for_model(Complaint),
+        source_id=complaint.pk,
+    ).aggregate(total=Sum("points"))["total"]
+    return total or 0
 
 
 def recovered_detractors() -> int:

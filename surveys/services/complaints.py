@@ -21,10 +21,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.roles import owner_filter
+from accounts.roles import is_owner, owner_filter
 from core import emails
 from loyalty import services as loyalty_services
-from loyalty.models import Card, CardStatus, Kind, PointTransaction
+from loyalty.models import Card, CardStatus, Kind, PointTransaction, Program
+from loyalty.templatetags.loyalty import points
+from surveys import selectors
 from surveys.exceptions import ComplaintError
 from surveys.models import (
     PROMISES,
@@ -208,6 +210,8 @@ def _move(complaint: Complaint, to: str, *, actor, detail: str = "") -> None:
 def change_status(complaint: Complaint, to: str, *, actor) -> Complaint:
     """Move a case one step along new → acknowledged → in progress → (resolve) → closed.
     Resolving needs `resolve_complaint`, which records how."""
+    if to not in ComplaintStatus.values:
+        raise ComplaintError(_("Choose a status."))
     complaint = _lock_complaint(complaint)
     if to == ComplaintStatus.RESOLVED:
         raise ComplaintError(_("Use “Resolve” to say how the case was resolved."))
@@ -253,13 +257,49 @@ def set_priority(complaint: Complaint, priority: int, *, actor) -> Complaint:
     return complaint
 
 
+def _check_goodwill(complaint: Complaint, goodwill_points: int, *, actor, reason: str) -> int:
+    """Refuse goodwill the actor may not give on this (locked) case; return what it had."""
+    owner = actor is not None and is_owner(actor)
+    cap = Program.current().goodwill_cap
+    if goodwill_points > cap and not owner:
+        raise ComplaintError(
+            _(
+                "Staff may give at most %(cap)s goodwill points on one case. "
+                "Ask an owner to give more."
+            )
+            % {"cap": points(cap)}
+        )
+    paid = selectors.goodwill_paid(complaint)
+    if paid and not owner:
+        raise ComplaintError(
+            _("This case already had %(points)s goodwill points. Only an owner may add more.")
+            % {"points": points(paid)}
+        )
+    if paid and not reason:
+        raise ComplaintError(
+            _("This case already had %(points)s goodwill points. Give a reason to add more.")
+            % {"points": points(paid)}
+        )
+    return paid
+
+
 @transaction.atomic
 def resolve_complaint(
-    complaint: Complaint, *, actor, resolution_type: str, summary: str, goodwill_points: int = 0
+    complaint: Complaint,
+    *,
+    actor,
+    resolution_type: str,
+    summary: str,
+    goodwill_points: int = 0,
+    goodwill_reason: str = "",
 ) -> Complaint:
     """Resolve a case once, saying how. Goodwill points go through the ledger, linked to the
-    case; submitting the form twice resolves (and credits) once."""
+    case; submitting the form twice resolves (and credits) once. A case pays goodwill once
+    however often it is reopened, at most the program's goodwill cap; only an owner may give
+    more than the cap, or add goodwill to a case that had some, and then with a reason, kept
+    on the ledger line and in the case's log."""
     summary = (summary or "").strip()
+    goodwill_reason = (goodwill_reason or "").strip()
     if resolution_type not in ComplaintResolution.values:
         raise ComplaintError(_("Choose how the case was resolved."))
     if not summary:
@@ -273,6 +313,9 @@ def resolve_complaint(
         if complaint.status == ComplaintStatus.NEW:
             raise ComplaintError(_("Acknowledge the case before resolving it."))
         raise ComplaintError(_("This case is closed."))
+    paid = 0
+    if goodwill_points:
+        paid = _check_goodwill(complaint, goodwill_points, actor=actor, reason=goodwill_reason)
     if complaint.status == ComplaintStatus.ACKNOWLEDGED:
         _move(complaint, ComplaintStatus.IN_PROGRESS, actor=actor)
     if goodwill_points:
@@ -288,8 +331,12 @@ def resolve_complaint(
             goodwill_points,
             source=complaint,
             staff=actor,
-            note=complaint.reference,
+            note=f"{complaint.reference}: {goodwill_reason}"[:500] if paid else complaint.reference,
         )
+        if paid:
+            _event(
+                complaint, "more goodwill", f"+{goodwill_points}: {goodwill_reason}", actor=actor
+            )
     now = timezone.now()
     complaint.resolution_type = resolution_type
     complaint.resolution_summary = summary

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.exceptions import DomainError
+from core.inputs import row_id
 from loyalty.models import PointTransaction
 from surveys import services
 from surveys.forms import ComplaintForm, MemberComplaintForm, RatingForm, ReplyForm
@@ -24,13 +25,10 @@ def complaint_list(request):
 @login_required
 def complaint_new(request):
     line = None
-    if request.GET.get("line") or request.POST.get("line"):
+    line_id = request.GET.get("line") or request.POST.get("line")
+    if line_id:
         # "Question this" on a points line: only the member's own lines (404 otherwise).
-        line = get_object_or_404(
-            PointTransaction,
-            pk=request.GET.get("line") or request.POST.get("line"),
-            card__user=request.user,
-        )
+        line = get_object_or_404(PointTransaction, pk=row_id(line_id), card__user=request.user)
     initial = {"phone": request.user.phone}
     if line is not None:
         initial.update(category=ComplaintCategory.BILLING, receipt_number=line.reference)
@@ -57,15 +55,18 @@ def contact(request):
     """The public complaint and contact form, for anyone."""
     if request.user.is_authenticated and not request.user.is_staff:
         return redirect("complaint_new")  # members file from the portal and can follow it there
+    if request.method == "POST" and not ratelimit.consume(request, action="contact_form"):
+        # Every attempt counts, refused ones too; over the limit the upload is not even
+        # opened, so a flood of bad pictures costs no image work.
+        form = ComplaintForm(request.POST)
+        form.add_error(None, _("Too many messages from your network. Please try again later."))
+        return render(request, "surveys/contact.html", {"form": form})
     form = ComplaintForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        if not ratelimit.consume(request, action="contact_form"):
-            form.add_error(None, _("Too many messages from your network. Please try again later."))
-        else:
-            complaint = services.file_complaint(
-                **form.complaint_fields(), channel=ComplaintChannel.PUBLIC_FORM
-            )
-            return render(request, "surveys/complaint_received.html", {"complaint": complaint})
+        complaint = services.file_complaint(
+            **form.complaint_fields(), channel=ComplaintChannel.PUBLIC_FORM
+        )
+        return render(request, "surveys/complaint_received.html", {"complaint": complaint})
     return render(request, "surveys/contact.html", {"form": form})
 
 

@@ -68,7 +68,7 @@ def test_staff_enrols_a_walk_in_and_the_member_claims_the_card_online(
     line = PointTransaction.objects.get(kind=Kind.PURCHASE, reference="A-100")
     balance = program.signup_bonus + line.points + program.first_purchase_bonus
     expect(
-        counter.get_by_text(f"Recorded 12.50: +{line.points} points. New balance {balance}.")
+        counter.get_by_text(f"Recorded €12.50: +{line.points} points. New balance {balance}.")
     ).to_be_visible()
     expect(counter.get_by_test_id("counter-balance")).to_have_text(str(balance))
 

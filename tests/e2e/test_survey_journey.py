@@ -69,7 +69,7 @@ def test_member_answers_the_visit_survey_and_the_owner_sees_it_counted(
     admin.get_by_label("Password").fill(PASSWORD)
     admin.get_by_role("button", name="Log in").click()
     admin.goto(reverse("admin:surveys_survey_changelist"))
-    admin.get_by_role("link", name="Results").click()
+    admin.get_by_role("link", name="Results", exact=True).click()
 
     expect(admin).to_have_url(re.compile(reverse("admin:surveys_survey_results", args=[survey.pk])))
     expect(admin.get_by_test_id("response-count")).to_have_text("1")

@@ -88,6 +88,26 @@ def test_double_submitted_receipt_is_recorded_once(staff_client, card):
     assert "was already recorded" in response.content.decode()
 
 
+def test_receipt_already_on_another_card_is_refused_naming_the_card_and_its_holder(
+    staff_client, card, outsider_card, staff
+):
+    services.record_purchase(card, "12.50", reference="T-1001", staff=staff)
+
+    response = staff_client.post(
+        reverse("admin:counter_purchase", args=[outsider_card.pk]),
+        {"amount": "12.50", "reference": "T-1001"},
+        follow=True,
+    )
+
+    assert (
+        f"Receipt T-1001 already earned points on card {card.formatted_number} (Maria Reyes). "
+        "Nothing was added."
+    ) in response.content.decode()
+    assert not PointTransaction.objects.filter(card=outsider_card, kind=Kind.PURCHASE).exists()
+    outsider_card.refresh_from_db()
+    assert outsider_card.balance == 50
+
+
 def test_a_first_receipt_says_recorded_and_the_same_receipt_again_says_nothing_was_added(
     staff_client, card, program
 ):

@@ -602,3 +602,158 @@ def test_the_daily_run_queries_do_not_grow_with_members(
         assert services.award_birthday_bonuses(QUIET_DAY) == 0
         assert services.send_expiry_warnings(QUIET_DAY) == 0
         assert services.review_tiers(QUIET_DAY) == (0, 0)
+
+
+# One bad member ------------------------------------------------------------------------------
+
+BUSY_DAY = datetime.date(2027, 1, 16)
+
+
+def something_for_every_step(member, tiers):
+    """On BUSY_DAY: the member (Gold since REACHED_GOLD) has a birthday and loses Gold, one
+    card expires, two members are warned of expiry, one of them of losing Gold too, a voucher
+    expires and a complaint is escalated."""
+    member.birthday = datetime.date(1990, 1, 16)
+    member.save()
+    member_since("expired@example.com", datetime.date(2026, 1, 14))
+    member_since("warned@example.com", datetime.date(2026, 2, 1))
+    almost = member_since("almost@example.com", datetime.date(2026, 2, 1))
+    with time_machine.travel(noon(datetime.date(2026, 2, 1)), tick=False):
+        services.award_bonus(almost.cards.get(), Kind.GOODWILL, tiers[2].threshold)
+    voucher_holder = member_since("voucher@example.com", datetime.date(2026, 12, 1))
+    with time_machine.travel(noon(datetime.date(2026, 12, 1)), tick=False):
+        reward_services.redeem(voucher_holder.cards.get(), RewardFactory(points_cost=20))
+    complain(voucher_holder, datetime.date(2027, 1, 10))
+
+
+def test_a_line_break_in_a_name_injects_no_header_and_the_day_runs_on(
+    member, gold_card, owner, tiers, emails_sent
+):
+    something_for_every_step(member, tiers)
+    bea = member_since(
+        "bea@example.com",
+        datetime.date(2026, 6, 1),
+        first_name="Bea\nBcc: x@y",
+        birthday=datetime.date(1990, 1, 16),
+    )
+    mail.outbox.clear()
+
+    with emails_sent():
+        output = run_daily(BUSY_DAY, "--only")
+
+    assert (
+        "2027-01-16: birthdays 2, expiry warnings 2, cards expired 1, tier warnings 1, "
+        "tiers lowered 1, vouchers expired 1, complaints escalated 1"
+    ) in output
+    assert DailyRun.objects.get(day=BUSY_DAY).summary["birthdays"] == 2
+    assert lines(bea, Kind.BIRTHDAY_BONUS) == [(100, "birthday-2027")]
+    (greeting,) = sent_to(bea.email, "Happy birthday")
+    assert greeting.subject.endswith("Happy birthday, Bea Bcc: x@y!")
+    assert greeting.recipients() == [bea.email]
+    headers = greeting.message()
+    assert headers["Bcc"] is None
+    assert "\n" not in headers["Subject"]
+    assert len(mail.outbox) == 7  # the six of a busy day and Bea's greeting
+    assert all("x@y" not in message.recipients() for message in mail.outbox)
+
+
+def break_mail_to(monkeypatch, address):
+    """From now on e-mail to `address` fails as a bug would, inside the step's transaction."""
+    from accounts import emails
+
+    send = emails.send_to_member
+
+    def send_or_fail(template, user, context, **kwargs):
+        if user.email == address:
+            raise RuntimeError(f"cannot render {template}")
+        return send(template, user, context, **kwargs)
+
+    monkeypatch.setattr(emails, "send_to_member", send_or_fail)
+
+
+def test_a_member_whose_step_fails_is_logged_and_skipped_and_tried_again_next_day(
+    member, gold_card, tiers, emails_sent, monkeypatch, caplog
+):
+    something_for_every_step(member, tiers)
+    # Birthday, expiry warning and Gold warning due on BUSY_DAY, like the members around them.
+    broken = member_since(
+        "broken@example.com", datetime.date(2026, 2, 1), birthday=datetime.date(1990, 1, 16)
+    )
+    broken_card = broken.cards.get()
+    with time_machine.travel(noon(datetime.date(2026, 2, 1)), tick=False):
+        services.award_bonus(broken_card, Kind.GOODWILL, tiers[2].threshold)
+    break_mail_to(monkeypatch, broken.email)
+
+    with emails_sent():
+        output = run_daily(BUSY_DAY, "--only")
+
+    assert (
+        "2027-01-16: birthdays 1, expiry warnings 2, cards expired 1, tier warnings 1, "
+        "tiers lowered 1, vouchers expired 1, complaints escalated 1"
+    ) in output
+    assert DailyRun.objects.filter(day=BUSY_DAY).exists()
+    failures = [record for record in caplog.records if record.name == "suki.daily"]
+    assert [record.getMessage() for record in failures] == [
+        f"Daily run, {step}: card {broken_card.pk} failed and was skipped"
+        for step in ["birthdays", "expiry warnings", "tier review"]
+    ]
+    assert all(record.exc_info[0] is RuntimeError for record in failures)
+    # Nothing of the failed steps stayed: no bonus, no warning marks.
+    broken_card.refresh_from_db()
+    assert lines(broken, Kind.BIRTHDAY_BONUS) == []
+    assert (broken_card.expiry_warned_at, broken_card.tier_warned_at) == (None, None)
+
+    monkeypatch.undo()
+    with emails_sent():
+        output = run_daily(BUSY_DAY + datetime.timedelta(days=1), "--only")
+    # The birthday points are new activity, so the points no longer expire soon.
+    assert "birthdays 1, expiry warnings 0, cards expired 0, tier warnings 1" in output
+    assert lines(broken, Kind.BIRTHDAY_BONUS) == [(100, "birthday-2027")]
+    assert len(sent_to(broken.email, "Happy birthday")) == 1
+    assert len(sent_to(broken.email, "Keep your Gold tier")) == 1
+
+
+def test_a_failing_step_is_reported_and_the_other_steps_still_run(
+    member, gold_card, tiers, monkeypatch, caplog
+):
+    something_for_every_step(member, tiers)
+
+    def review_tiers(day, **kwargs):
+        raise RuntimeError("tier table locked")
+
+    monkeypatch.setattr(services, "review_tiers", review_tiers)
+    out, err = io.StringIO(), io.StringIO()
+    with time_machine.travel(noon(BUSY_DAY), tick=False):
+        call_command("run_daily", "--only", "--date", BUSY_DAY.isoformat(), stdout=out, stderr=err)
+
+    assert (
+        "2027-01-16: birthdays 1, expiry warnings 2, cards expired 1, tier warnings 0, "
+        "tiers lowered 0, vouchers expired 1, complaints escalated 1"
+    ) in out.getvalue()
+    assert "2027-01-16: tier review failed (tier table locked)" in err.getvalue()
+    assert "Daily run 2027-01-16: the tier review step failed" in caplog.text
+    assert DailyRun.objects.filter(day=BUSY_DAY).exists()
+    gold_card.refresh_from_db()
+    assert gold_card.tier.name == "Gold"
+
+
+def test_two_runs_the_same_day_add_up_in_the_days_summary(birthday_member, program):
+    day = datetime.date(2027, 3, 1)
+    run_daily(day, "--only")
+    # A member who joins later that day, with a birthday already past this year.
+    late = member_since("late@example.com", datetime.date(2026, 6, 1), birthday=day)
+
+    second = run_daily(day, "--only")
+
+    assert "2027-03-01: birthdays 1," in second  # what this run did
+    assert lines(late, Kind.BIRTHDAY_BONUS) == [(100, "birthday-2027")]
+    run = DailyRun.objects.get(day=day)
+    assert run.summary == {
+        "birthdays": 2,
+        "expiry warnings": 0,
+        "cards expired": 0,
+        "tier warnings": 0,
+        "tiers lowered": 0,
+        "vouchers expired": 0,
+        "complaints escalated": 0,
+    }

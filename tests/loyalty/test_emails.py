@@ -53,8 +53,8 @@ def test_purchase_receipt_goes_only_to_members_who_asked_for_it(
     walk_in = make_card(holder_email="walter@example.com", staff=staff, physical=True)
     with emails_sent():
         line = buy(card, staff)
-        buy(outsider_card, staff)
-        buy(walk_in, staff)
+        buy(outsider_card, staff, reference="R-101")
+        buy(walk_in, staff, reference="R-102")
 
     receipts = [message for message in mail.outbox if "You earned" in message.subject]
     assert [message.to for message in receipts] == [["member@example.com"]]
@@ -259,3 +259,43 @@ def test_names_are_written_as_they_are_in_subjects_and_plain_text(
     assert announcement.body.startswith("Fish & Chips Friday Show your card")
     # The HTML part still escapes what it shows.
     assert "Fish &amp; Chips Friday" in html_of(announcement)
+
+
+def test_a_line_break_in_a_subject_or_display_name_never_becomes_a_header(db, emails_sent):
+    from django.core.mail import EmailMessage
+
+    from core.emails import enqueue
+
+    message = EmailMessage(
+        "Your code\r\nBcc: x@y",
+        "Hello",
+        from_email="Kapihan\nBcc: x@y <shop@example.com>",
+        to=["Bea\u2028Bcc: x@y <bea@example.com>"],
+    )
+    with emails_sent():
+        enqueue(message)
+
+    (sent,) = mail.outbox
+    assert sent.subject == "Your code Bcc: x@y"
+    headers = sent.message()
+    assert headers["Bcc"] is None
+    assert headers["To"] == '"Bea Bcc: x@y" <bea@example.com>'
+    assert headers["From"] == '"Kapihan Bcc: x@y" <shop@example.com>'
+
+
+def test_a_task_queued_with_a_line_break_in_its_subject_is_still_delivered(db):
+    from core.emails import deliver_email
+
+    result = deliver_email.call(
+        subject="Happy birthday, Bea\nBcc: x@y!",
+        body="Hello",
+        to=["bea@example.com"],
+        from_email="shop@example.com",
+        headers={},
+        alternatives=[],
+    )
+
+    assert result == "sent to bea@example.com"
+    (sent,) = mail.outbox
+    assert sent.subject == "Happy birthday, Bea Bcc: x@y!"
+    assert sent.message()["Bcc"] is None

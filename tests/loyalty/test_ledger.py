@@ -3,6 +3,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
 
 from loyalty import cardnumbers, selectors, services
 from loyalty.exceptions import (
@@ -17,6 +18,7 @@ from loyalty.exceptions import (
     MissingReference,
     NotAllowed,
     NotReversible,
+    ReceiptUsedOnAnotherCard,
 )
 from loyalty.models import BonusDay, CardStatus, Kind, PointTransaction, TierChange
 from tests.factories import make_card
@@ -166,8 +168,8 @@ def test_bonus_day_with_a_minimum_tier_applies_only_to_that_tier_and_above(
     reach_silver(outsider_card)
 
     assert buy(card, "10.00", "R-1", staff).points == 10  # Bronze: no bonus
-    assert buy(outsider_card, "10.00", "R-1", staff).points == 25  # 10 × 1.25 × 2
-    assert buy(gold_card, "10.00", "R-1", staff).points == 30  # 10 × 1.5 × 2
+    assert buy(outsider_card, "10.00", "R-2", staff).points == 25  # 10 × 1.25 × 2
+    assert buy(gold_card, "10.00", "R-3", staff).points == 30  # 10 × 1.5 × 2
 
 
 def test_weekday_bonus_day_applies_on_its_weekdays_only(card, staff, time_machine):
@@ -230,11 +232,32 @@ def test_receipt_another_till_wrote_in_the_meantime_is_reported_as_already_recor
     assert purchase_lines(card).count() == 1
 
 
-def test_same_receipt_number_on_another_card_is_another_purchase(card, outsider_card, staff):
-    buy(card, "12.50", "R-1", staff)
-    buy(outsider_card, "12.50", "R-1", staff)
+def test_receipt_recorded_on_another_card_is_refused_naming_that_card(card, outsider_card, staff):
+    buy(card, "12.50", "T-1001", staff)
 
-    assert balance_of(outsider_card) == 50 + 12 + 25
+    with pytest.raises(ReceiptUsedOnAnotherCard) as refused:
+        buy(outsider_card, "12.50", "T-1001", staff)
+
+    assert str(refused.value) == (
+        f"Receipt T-1001 already earned points on card {card.formatted_number} (Maria Reyes). "
+        "Nothing was added."
+    )
+    assert balance_of(outsider_card) == 50
+    assert not purchase_lines(outsider_card).exists()
+
+
+def test_receipt_reversed_on_the_wrong_card_can_be_recorded_on_the_right_one(
+    card, outsider_card, staff
+):
+    wrong = buy(outsider_card, "12.50", "T-1001", staff)
+    services.reverse_purchase(wrong, staff=staff, reason="Wrong card")
+
+    right = buy(card, "12.50", "T-1001", staff)
+
+    assert (right.card, right.points) == (card, 12)
+    assert balance_of(card) == 50 + 12 + 25
+    with pytest.raises(ReceiptUsedOnAnotherCard, match=card.formatted_number):
+        buy(make_card(holder_name="Walk-in"), "12.50", "T-1001", staff)
 
 
 @pytest.mark.parametrize(
@@ -618,6 +641,7 @@ def test_recording_a_purchase_takes_a_handful_of_queries_whatever_the_history(
         services.record_purchase(card, Decimal("5.00"), reference=f"E{number}", staff=staff)
     # The service's own savepoint and release (the test already runs in a transaction),
     # program, card lock, receipt check, tiers, bonus days, savepoint, insert line, update
-    # card, release, earnings in the window, the member (for a receipt e-mail).
-    with django_assert_num_queries(13):
+    # card, release, earnings in the window, the member (for a receipt e-mail), and on
+    # PostgreSQL the receipt number's lock.
+    with django_assert_num_queries(13 + (connection.vendor == "postgresql")):
         services.record_purchase(card, Decimal("12.50"), reference="NEW", staff=staff)

@@ -113,6 +113,21 @@ def test_member_sees_only_their_own_history(member_client, card, outsider_card, 
     )
 
 
+def test_signed_in_member_on_the_home_page_goes_to_their_card(member_client, card):
+    response = member_client.get(reverse("home"))
+
+    assert response.status_code == 302
+    assert response.url == reverse("portal")
+
+
+def test_visitors_and_staff_see_the_public_home_page(client, staff):
+    assert "Join for free" in client.get(reverse("home")).content.decode()
+    client.force_login(staff)
+    page = client.get(reverse("home"))
+    assert page.status_code == 200
+    assert "Show my card" in page.content.decode()
+
+
 def test_portal_needs_login(client, db):
     assert client.get(reverse("portal")).status_code == 302
     assert client.get(reverse("history")).status_code == 302

@@ -31,6 +31,7 @@ def test_owner_edits_the_one_program_row(owner_client, program):
             "testimonial_bonus",
             "referral_bonus",
             "goodwill_default",
+            "goodwill_cap",
             "pay_with_points_step",
             "survey_invitation_days",
             "testimonial_bonus_days",

@@ -2,6 +2,7 @@
 at the friend's first purchase, with the rules that keep it from being gamed."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -87,6 +88,22 @@ def test_invite_page_says_how_often_the_link_was_opened(member_client, client, c
     Client().get(reverse("join", args=[code]))
     page = member_client.get(reverse("invite")).content.decode()
     assert "Your link was opened 2 times." in page
+
+
+def invitation_field(page) -> str:
+    return re.search(r'<input[^>]*name="invitation_code"[^>]*>', page).group(0)
+
+
+def test_the_invitation_link_fills_in_the_code_at_sign_up(client, code):
+    page = client.get(reverse("join", args=[code.lower()]), follow=True).content.decode()
+
+    assert f'value="{code}"' in invitation_field(page)
+
+
+def test_sign_up_without_a_link_leaves_the_invitation_code_empty(client, db):
+    page = client.get(reverse("account_signup")).content.decode()
+
+    assert "value=" not in invitation_field(page)
 
 
 def test_friend_who_signs_up_through_the_link_is_recorded_as_joined(member_client, member, code):

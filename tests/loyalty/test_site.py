@@ -29,9 +29,11 @@ def test_security_headers_forbid_inline_code_and_framing(client, db):
 
 
 def test_pages_carry_no_inline_script_or_style(client, member):
+    pages = [client.get("/"), client.get(reverse("help"))]
     client.force_login(member)
-    for url in ["/", reverse("portal"), reverse("profile")]:
-        page = client.get(url).content.decode()
+    pages += [client.get(url) for url in [reverse("portal"), reverse("profile")]]
+    for response in pages:
+        page = response.content.decode()
         assert "style=" not in page
         assert "<script>" not in page
         assert "<script src=" in page

@@ -175,7 +175,7 @@ def test_redemption_list_filters_by_status(owner_client, three_vouchers):
 
 
 def read_csv(response):
-    text = b"".join(response.streaming_content).decode()
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
     return list(csv.reader(io.StringIO(text)))
 
 

@@ -57,6 +57,23 @@ def test_catalog_shows_image_cost_stock_tier_and_points_needed(member_client, fu
     assert "You have <strong>300</strong> points." in page
 
 
+def test_rewards_without_a_picture_get_a_compact_card_with_no_empty_picture_box(
+    member_client, funded_card
+):
+    RewardFactory(name="Cake", image="rewards/cake.webp")
+    RewardFactory(name="Latte")
+
+    page = member_client.get(reverse("rewards")).content.decode()
+
+    with_picture, without = article(page, "Cake"), article(page, "Latte")
+    assert "<img" in with_picture
+    assert 'class="card reward-card h-100"' in with_picture
+    assert "<img" not in without
+    assert "reward-image" not in without
+    # Not stretched to the height of a neighbour's picture either.
+    assert 'class="card reward-card reward-card-compact"' in without
+
+
 def test_catalog_hides_inactive_and_out_of_window_rewards(member_client, funded_card):
     now = timezone.now()
     RewardFactory(name="On offer")
@@ -229,6 +246,24 @@ def test_cancelling_from_the_voucher_page_returns_the_points(member_client, fund
     funded_card.refresh_from_db()
     assert funded_card.balance == 300
     assert PointTransaction.objects.filter(kind=Kind.REDEMPTION_REFUND).count() == 1
+
+
+def test_cancelling_asks_for_confirmation_away_from_the_qr_code(member_client, funded_card):
+    redemption = services.redeem(funded_card, RewardFactory(points_cost=120))
+    cancel = f'action="{reverse("cancel_voucher", args=[redemption.code])}"'
+
+    page = member_client.get(reverse("voucher", args=[redemption.code])).content.decode()
+
+    confirmation = re.search(r"<details.*?</details>", page, re.S).group(0)
+    assert "<summary>Cancel this voucher</summary>" in confirmation
+    assert "its 120 points go back to your card" in confirmation
+    assert cancel in confirmation
+    assert "Yes, cancel and get 120 points back" in confirmation
+    assert page.count(cancel) == 1  # no cancel button outside the confirmation
+    # Below the code and the link to all vouchers, not right under the QR code.
+    assert page.index('data-testid="voucher-code"') < page.index("All my vouchers")
+    assert page.index("All my vouchers") < page.index("<details")
+    assert "<script>" not in page
 
 
 def test_cancelling_twice_says_it_cannot_and_refunds_once(member_client, funded_card):

@@ -95,6 +95,41 @@ def test_sign_up_works_while_mail_is_down_and_the_confirmation_arrives_once_afte
 
 
 @pytest.mark.django_db
+def test_a_complaint_reply_is_sent_while_mail_is_down_and_arrives_once_after(
+    staff_client, member, card, smtp_port
+):
+    from surveys import services as survey_services
+    from surveys.models import ComplaintCategory, ComplaintChannel, RemedySought
+
+    case = survey_services.file_complaint(
+        user=member,
+        name="Maria Reyes",
+        email=member.email,
+        category=ComplaintCategory.PRODUCT,
+        description="The croissant was stale.",
+        remedy_sought=RemedySought.REPLACEMENT,
+        channel=ComplaintChannel.PORTAL,
+    )
+    run_queued_tasks()  # the receipt of the case fails too, and waits for its retry
+    response = staff_client.post(
+        reverse("admin:surveys_complaint_act", args=[case.pk]),
+        {"action": "reply", "body": "Sorry! A fresh one is waiting for you."},
+    )
+    assert response.status_code == 302
+    assert case.messages.filter(body__startswith="Sorry!").exists()
+
+    run_queued_tasks()
+    with smtp_server(smtp_port) as inbox:
+        with later(minutes=2):
+            run_queued_tasks()
+        with later(minutes=10):
+            run_queued_tasks()
+    texts = [envelope.content.decode() for envelope in inbox.messages]
+    assert inbox.recipients() == ["member@example.com", "member@example.com"]
+    assert sum("A fresh one is waiting for you." in text for text in texts) == 1
+
+
+@pytest.mark.django_db
 def test_an_email_of_a_rolled_back_change_is_never_sent(smtp_port):
     with smtp_server(smtp_port) as inbox:
         with pytest.raises(RuntimeError), transaction.atomic():
@@ -141,20 +176,49 @@ def test_staff_cannot_send_failed_deliveries_again(staff_client):
     assert response.status_code == 403
 
 
-@pytest.mark.django_db
-def test_members_log_in_while_the_cache_is_unreachable(client, member, settings):
+@pytest.fixture
+def cache_down(settings):
     settings.CACHES = {
         "default": {
             "BACKEND": "core.cache.FailOpenRedisCache",
             "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
         }
     }
+
+
+@pytest.mark.django_db
+def test_members_log_in_while_the_cache_is_unreachable(client, member, cache_down):
     response = client.post(
         reverse("account_login"), {"login": member.email, "password": "correct-horse-battery"}
     )
     assert response.status_code == 302
     assert response.wsgi_request.user == member
     assert client.get(reverse("portal")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_sign_up_password_reset_and_contact_form_work_while_the_cache_is_unreachable(
+    client, member, cache_down
+):
+    assert client.post(reverse("account_signup"), SIGNUP).status_code == 302
+    client.logout()
+    reset = client.post(reverse("account_reset_password"), {"email": member.email})
+    assert reset.status_code == 302
+    contact = client.post(
+        reverse("contact"),
+        {
+            "name": "Vera Visitor",
+            "email": "vera@example.com",
+            "category": "product",
+            "description": "The croissant was stale and cold.",
+            "remedy_sought": "apology",
+        },
+    )
+    assert contact.status_code == 200
+    assert "C-" in contact.content.decode()
+    report = client.get("/healthz")
+    assert report.status_code == 200
+    assert report.json()["cache"] == "unavailable"
 
 
 @pytest.mark.django_db
@@ -237,3 +301,9 @@ def test_pages_and_healthz_answer_within_seconds_when_the_database_hangs():
     assert found["/healthz"]["status"] == 503
     assert found["/healthz"]["seconds"] < 3
     assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_the_counter_says_a_purchase_that_failed_can_be_sent_again(staff_client, card):
+    page = staff_client.get(reverse("admin:counter_card", args=[card.pk])).content.decode()
+    assert "Send it again with the same receipt number: a receipt is never counted twice." in page

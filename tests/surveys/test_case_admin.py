@@ -145,6 +145,17 @@ def test_empty_reply_is_refused_with_a_message(staff_client, case):
     assert not case.messages.exists()
 
 
+def test_too_long_reply_says_how_long_it_may_be_and_saves_nothing(staff_client, case):
+    page = page_of(act(staff_client, case, "reply", body="x" * 4001))
+
+    assert (
+        "A message can have at most 4000 characters; this one has 4001. "
+        "Shorten it or send it in two parts."
+    ) in page
+    assert "Write a message first." not in page
+    assert not case.messages.exists()
+
+
 def test_status_moves_one_step_at_a_time_on_the_case_page(staff_client, staff, case):
     skipped = page_of(act(staff_client, case, "status", status=ComplaintStatus.IN_PROGRESS))
     assert "A case cannot go from New to In progress." in skipped
@@ -411,11 +422,52 @@ def test_overdue_cases_say_so_in_the_queue_and_on_the_case_page(staff_client, qu
         late_page = case_page(staff_client, queue["late"])
         plain_page = case_page(staff_client, queue["plain"])
 
-    assert queue_page.count("OVERDUE") == 1
+    assert queue_page.count("overdue since") == 1
     late_row = re.search(rf"{queue['late'].reference}</a>.*?</tr>", queue_page, re.S).group(0)
-    assert '<strong class="overdue">OVERDUE · ' in late_row
+    assert '<div class="overdue">First reply overdue since ' in late_row
     assert '<strong class="overdue">OVERDUE</strong>' in late_page
     assert "OVERDUE" not in plain_page
+
+
+def queue_cell(page, case) -> str:
+    """The due column of the case's row in the queue."""
+    row = re.search(rf"{case.reference}</a>.*?</tr>", page, re.S).group(0)
+    return re.search(r'<td class="field-due">(.*?)</td>', row, re.S).group(1)
+
+
+def test_queue_says_which_promise_was_missed_and_since_when(staff_client, member, card, staff):
+    # Normal priority: a first response within 24 hours, a resolution within 120.
+    with time_machine.travel(NOON - 6 * DAY, tick=False) as clock:
+        unanswered = open_case(member, description="Nobody ever answered.")
+        answered = open_case(member, description="Answered in time, never resolved.")
+        clock.shift(HOUR)
+        services.reply(answered, "Looking into it.", author=staff)
+        clock.move_to(NOON - 2 * DAY)
+        recent = open_case(member, description="Filed two days ago.")
+
+    with time_machine.travel(NOON, tick=False):
+        page = page_of(staff_client.get(reverse("admin:surveys_complaint_changelist")))
+
+    def since(moment):
+        return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+    assert queue_cell(page, unanswered) == (
+        f'<div class="overdue">First reply overdue since {since(NOON - 5 * DAY)}</div>'
+        f'<div class="overdue">Resolution overdue since {since(NOON - DAY)}</div>'
+    )
+    assert queue_cell(page, answered) == (
+        f'<div class="overdue">Resolution overdue since {since(NOON - DAY)}</div>'
+    )
+    assert queue_cell(page, recent) == (
+        f'<div class="overdue">First reply overdue since {since(NOON - DAY)}</div>'
+    )
+
+
+def test_queue_has_few_columns_to_fit_a_1024_px_screen(staff_client, queue):
+    page = page_of(staff_client.get(reverse("admin:surveys_complaint_changelist")))
+
+    columns = re.findall(r'<th scope="col" class="[^"]*column-(\w+)', page)
+    assert columns == ["reference_link", "name", "status", "priority", "assignee", "due"]
 
 
 def test_queue_filter_figures_escalation_and_case_agree_on_which_cases_are_overdue(

@@ -1,6 +1,7 @@
 """The owner's results page: scores with their n and margin, counts, trend, text answers,
 filters and the CSV export; and the admin's preview, poster and the counter's survey slip."""
 
+import codecs
 import csv
 import datetime
 import io
@@ -15,8 +16,14 @@ from django.utils import formats, timezone
 from core.codes import qr_svg
 from loyalty import services as loyalty_services
 from surveys import services
-from surveys.models import Answer, QuestionKind, Response
-from tests.surveys.factories import ChoiceFactory, QuestionFactory, SurveyFactory, add_response
+from surveys.models import Answer, Audience, QuestionKind, Response
+from tests.surveys.factories import (
+    ChoiceFactory,
+    QuestionFactory,
+    SurveyFactory,
+    add_response,
+    make_visit_survey,
+)
 
 # Session, user, user and group permissions, survey, questions, choices, number counts,
 # choice counts, answers per question, weekly trend, text answers (count and one page),
@@ -153,7 +160,7 @@ def test_csv_export_has_one_row_per_response_and_one_column_per_question(owner_c
 
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert f'filename="survey-{survey.pk}-responses.csv"' in response["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     header, lines = rows[0], rows[1:]
     assert header == [
         "response",
@@ -174,7 +181,7 @@ def test_csv_export_has_one_row_per_response_and_one_column_per_question(owner_c
 def test_csv_export_follows_the_filters(owner_client, survey, tiers):
     response = owner_client.get(results_url(survey), {"export": "csv", "tier": tiers[1].pk})
 
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert [row[3] for row in rows[1:]] == ["Silver"] * 3
 
 
@@ -228,6 +235,9 @@ def test_admin_preview_shows_the_questions_without_a_send_button(owner_client, s
 
 
 def test_qr_poster_shows_the_public_links_qr_code(owner_client, survey):
+    survey.audience = Audience.PUBLIC
+    survey.save()
+
     page = owner_client.get(reverse("admin:surveys_survey_poster", args=[survey.pk]))
 
     url = f"http://testserver{reverse('public_survey', args=[survey.public_token])}"
@@ -235,6 +245,26 @@ def test_qr_poster_shows_the_public_links_qr_code(owner_client, survey):
     assert '<svg role="img"' in text
     assert qr_svg(url, title="QR code for Our coffee") in text
     assert url in text
+
+
+def test_only_surveys_open_to_anyone_offer_a_qr_poster(owner_client, db):
+    visit, *_questions = make_visit_survey()
+    public = SurveyFactory(title="Tell a friend", audience=Audience.PUBLIC)
+
+    listing = owner_client.get(reverse("admin:surveys_survey_changelist")).content.decode()
+    response = owner_client.get(
+        reverse("admin:surveys_survey_poster", args=[visit.pk]), follow=True
+    )
+
+    assert reverse("admin:surveys_survey_poster", args=[public.pk]) in listing
+    assert reverse("admin:surveys_survey_poster", args=[visit.pk]) not in listing
+    assert reverse("admin:surveys_survey_results", args=[visit.pk]) in listing
+    assert response.redirect_chain == [
+        (reverse("admin:surveys_survey_change", args=[visit.pk]), 302)
+    ]
+    page = response.content.decode()
+    assert "Only a survey open to anyone has a QR poster" in page
+    assert reverse("public_survey", args=[visit.public_token]) not in page
 
 
 @time_machine.travel(FIRST_WEEK, tick=False)
@@ -265,6 +295,21 @@ def test_counter_slip_warns_when_no_visit_survey_is_active(staff_client, card, s
     assert "No post-visit survey is active" in page
 
 
+def test_csv_export_opens_in_excel_with_accents_and_the_euro_sign(owner_client, db):
+    survey = SurveyFactory()
+    comment = QuestionFactory(survey=survey, kind=QuestionKind.SHORT_TEXT, text="Kommentti?")
+    add_response(survey, {comment: "Aino Mäkinen: kahvi 3,50 €, hyvä!"})
+
+    response = owner_client.get(results_url(survey), {"export": "csv"})
+
+    content = b"".join(response.streaming_content)
+    # Excel takes a file as UTF-8 only when it starts with the byte order mark.
+    assert content.startswith(codecs.BOM_UTF8 + b"response,")
+    assert "Aino Mäkinen: kahvi 3,50 €, hyvä!".encode() in content
+    assert content.count(codecs.BOM_UTF8) == 1
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+
+
 def test_csv_export_keeps_spreadsheets_from_running_typed_formulas(owner_client, db):
     survey = SurveyFactory()
     comment = QuestionFactory(survey=survey, kind=QuestionKind.SHORT_TEXT, text="Comment?")
@@ -274,6 +319,6 @@ def test_csv_export_keeps_spreadsheets_from_running_typed_formulas(owner_client,
 
     response = owner_client.get(results_url(survey), {"export": "csv"})
 
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     # An anonymous answer must not become a live formula in the owner's spreadsheet.
     assert [row[-1] for row in rows[1:]] == [f"'{formula}", "'-2 stars, +1 for the cake"]

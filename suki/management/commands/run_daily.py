@@ -4,10 +4,10 @@ complaint escalation. Idempotent; catches up missed days in order.
 Like the admin site, this command is project-level: it calls every app's services."""
 
 import datetime
+import logging
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from loyalty import services
@@ -16,6 +16,8 @@ from rewards import services as reward_services
 from surveys import services as survey_services
 
 MAX_CATCH_UP_DAYS = 366
+
+logger = logging.getLogger("suki.daily")
 
 
 class Command(BaseCommand):
@@ -34,11 +36,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{day}: " + ", ".join(f"{name} {count}" for name, count in summary.items())
             )
-            try:
-                with transaction.atomic():
-                    DailyRun.objects.update_or_create(day=day, defaults={"summary": summary})
-            except IntegrityError:  # another machine finished the same day at the same moment
-                pass
+            services.record_daily_run(day, summary=summary)
         self.stdout.write(self.style.SUCCESS("Daily run finished."))
 
     def _target(self, text):
@@ -63,23 +61,56 @@ class Command(BaseCommand):
         now = min(
             timezone.make_aware(datetime.datetime.combine(day, datetime.time.max)), timezone.now()
         )
+        step = self._step
         summary = {
-            "birthdays": services.award_birthday_bonuses(day, progress=self._progress("birthdays")),
-            "expiry warnings": services.send_expiry_warnings(
-                day, progress=self._progress("expiry warnings")
+            "birthdays": step(
+                day,
+                "birthdays",
+                services.award_birthday_bonuses,
+                day,
+                progress=self._progress("birthdays"),
             ),
-            "cards expired": services.expire_inactive_points(day),
+            "expiry warnings": step(
+                day,
+                "expiry warnings",
+                services.send_expiry_warnings,
+                day,
+                progress=self._progress("expiry warnings"),
+            ),
+            "cards expired": step(day, "expiry", services.expire_inactive_points, day),
         }
-        warned, moved = services.review_tiers(day, progress=self._progress("tier review"))
+        warned, moved = step(
+            day,
+            "tier review",
+            services.review_tiers,
+            day,
+            progress=self._progress("tier review"),
+            failed=(0, 0),
+        )
         summary.update(
             {
                 "tier warnings": warned,
                 "tiers lowered": moved,
-                "vouchers expired": reward_services.expire_vouchers(now),
-                "complaints escalated": survey_services.escalate_overdue(now),
+                "vouchers expired": step(
+                    day, "voucher expiry", reward_services.expire_vouchers, now
+                ),
+                "complaints escalated": step(
+                    day, "complaint escalation", survey_services.escalate_overdue, now
+                ),
             }
         )
         return summary
+
+    def _step(self, day, name, work, *args, failed=0, **kwargs):
+        """One step of the day. A step that fails is logged and reported, and the others still
+        run: every step also catches up on what an earlier day left undone, so the next run
+        does its work."""
+        try:
+            return work(*args, **kwargs)
+        except Exception as error:
+            logger.exception("Daily run %s: the %s step failed", day, name)
+            self.stderr.write(f"{day}: {name} failed ({error}); the next run tries again.")
+            return failed
 
     def _progress(self, name):
         """A one-line progress bar on a terminal, for runs over many members."""

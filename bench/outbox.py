@@ -1,6 +1,6 @@
 """How fast the task worker delivers e-mails to a local SMTP server, and what queueing one costs.
 
-    .venv/bin/python bench/email.py [--messages 500] [--database-url URL]
+    .venv/bin/python bench/outbox.py [--messages 500] [--database-url URL]
 
 Queues `--messages` e-mails through `core.emails.send` (the path every member e-mail takes),
 then runs one worker (`db_worker --batch`) against a real SMTP server on 127.0.0.1 and prints
