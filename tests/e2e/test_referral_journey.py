@@ -70,7 +70,8 @@ def test_friend_joins_through_the_link_and_both_earn_the_bonus_at_the_first_purc
     look_up(desktop_page, FRIEND_EMAIL)
     expect(desktop_page.get_by_role("heading", name="Fiona Friend")).to_be_visible()
     record_purchase(desktop_page, "12.50", "F-1")
-    expect(desktop_page.get_by_text(re.compile(r"Recorded €12\.50: \+\d+ points\."))).to_be_visible()
+    recorded = re.compile(r"Recorded €12\.50: \+\d+ points\.")
+    expect(desktop_page.get_by_text(recorded)).to_be_visible()
 
     # Both see the bonus in their history.
     fiona = User.objects.get(email=FRIEND_EMAIL)
