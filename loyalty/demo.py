@@ -4,8 +4,15 @@ Only `manage.py seed_demo` uses this. What happens to members goes through the r
 on one `Timeline`: each event runs with the clock set to its moment and the events run in
 time order, so every ledger line's "balance after" reads right in the history, and a
 member's joining date is their first activity.
+
+Members join all through the year, a few more each month as word gets round and most in
+December, and each has a habit: regulars come back within days and about weekly, occasionals
+every few weeks, lapsers for a couple of months and then no more, one-timers never again; a
+few long-standing members move on. So each month's newcomers come back, and stop coming,
+the way a café's do.
 """
 
+import bisect
 import contextlib
 import dataclasses
 import datetime
@@ -63,10 +70,80 @@ MEMBERS = [
     ("Fajar", "Hidayat"),
     ("Bea", "Castillo"),
 ]
+# The other members' names: mostly a first and last name from one of the three lists, now
+# and then from two.
+NAMES = {
+    "Filipino": (
+        "Angelica Carlo Kristine Rafael Jasmine Mark Nicole Joshua Patricia Gabriel Aileen "
+        "Ramil Marites Jericho Liezl Arnel Rowena Dennis Joy Enrique Lorna Rico Jocelyn Noel",
+        "Santos|Cruz|Ocampo|Mercado|Aguilar|Domingo|Gonzales|Manalo|Pascual|Salazar|Soriano|"
+        "Tolentino|De Leon|Fernandez|Flores|Rivera|Magbanua|Dimaculangan|Macaraeg|Lim",
+    ),
+    "Finnish": (
+        "Aleksi Antti Emilia Elina Heikki Iida Juha Johanna Katja Lauri Minna Olli Riikka "
+        "Satu Timo Tuomas Veera Jussi Anni Päivi Marjo Oskari Tiina Kalle",
+        "Järvinen|Lehtinen|Mäkelä|Hakala|Rantanen|Heinonen|Ahonen|Turunen|Salonen|Kinnunen|"
+        "Leppänen|Peltonen|Savolainen|Niemi|Laitinen|Tuominen|Karjalainen|Honkanen|Aaltonen",
+    ),
+    "Indonesian": (
+        "Adi Bayu Citra Dian Eka Fitri Gita Hendra Indah Joko Kartika Made Nur Rizky Sri "
+        "Taufik Wulan Yudi Ratna Arif Intan Dimas Nanda Yoga",
+        "Saputra|Setiawan|Wibowo|Nugroho|Kurniawan|Susanto|Hartono|Gunawan|Purnomo|Utami|"
+        "Permana|Halim|Siregar|Nasution|Simanjuntak|Harahap|Suryadi|Wahyudi",
+    ),
+}
+MEMBER_COUNT = 140
 STORES = ["Main Street", "Harbour kiosk"]
 RECEIPT_PREFIXES = {"Main Street": "MS", "Harbour kiosk": "HK"}
 OPENS, CLOSES = 8, 18  # the shop's opening hours, local time
 HISTORY_DAYS = 360  # the longest-standing member, Maria, joined this many days ago
+# Joining: steady, rising by this share over the year as word gets round, and this many
+# times as many on a day in December (gifts, the holidays, the appreciation day).
+GROWTH, DECEMBER = 0.6, 1.7
+# members[:8] file the demo's cases and write its testimonials (surveys.demo): they still
+# come, and joined at least this many days ago, well before those.
+FEATURED, FEATURED_SINCE = 8, 60
+
+
+@dataclasses.dataclass(frozen=True)
+class Habit:
+    """How a kind of member visits, in days after joining: the first visit back (None: never;
+    else the earliest, the likeliest and the latest), their usual days between visits, and
+    when they stop coming (None: they still come)."""
+
+    name: str
+    in_ten: int  # how many of every ten members who join one after another
+    first_back: tuple[int, int, int] | None
+    gap: tuple[int, int] = (0, 0)
+    stops_after: tuple[int, int] | None = None
+
+
+HABITS = [
+    Habit("regular", 3, first_back=(1, 2, 7), gap=(3, 9)),
+    Habit("occasional", 3, first_back=(5, 10, 90), gap=(12, 35)),
+    Habit("lapser", 2, first_back=(2, 5, 20), gap=(5, 14), stops_after=(35, 100)),
+    Habit("one-timer", 2, first_back=None),
+]
+REGULAR, OCCASIONAL = HABITS[0], HABITS[1]
+MOVES_ON, MOVES_ON_AFTER = 0.2, (120, 300)  # some regulars and occasionals stop after a while
+BUYS_AT_SIGN_UP = 0.75  # signed up at the till, buying there and then
+USUAL_SPEND = [4.5, 6, 8, 10, 14, 18, 24, 32]  # euros: a coffee, a coffee and cake, lunch…
+
+
+def _more_members(count, taken):
+    """`count` more (first, last) names, the same on every run, none of them in `taken`."""
+    generator = random.Random(360)  # noqa: S311 - demo data, not a secret
+    pools = [(first.split(), last.split("|")) for first, last in NAMES.values()]
+    names, emails = [], {_email(first, last) for first, last in taken}
+    while len(names) < count:
+        firsts, lasts = generator.choice(pools)
+        if generator.random() < 0.2:
+            lasts = generator.choice(pools)[1]
+        name = generator.choice(firsts), generator.choice(lasts)
+        if _email(*name) not in emails:
+            emails.add(_email(*name))
+            names.append(name)
+    return names
 
 
 @functools.cache
@@ -196,6 +273,9 @@ def _email(first, last):
     return email.replace("ä", "a").replace("ö", "o").replace("ñ", "n")
 
 
+MEMBERS += _more_members(MEMBER_COUNT - len(MEMBERS), taken=MEMBERS)
+
+
 def member_emails(primary_member):
     return [primary_member.email] + [_email(first, last) for first, last in MEMBERS[1:]]
 
@@ -206,15 +286,18 @@ def history_exists(primary_member):
 
 
 def plan_members(timeline, primary_member, staff):
-    """Plan each member's sign-up and a year of visits; return the members (Maria first)
+    """Plan each member's sign-up and visits up to now; return the members (Maria first)
     and the visits in time order, each with its store's next receipt number."""
     generator = random.Random(2026)  # noqa: S311 - demo data, not a secret
     now = timeline.now
     members, visits = [], []
+    # Maria has been a member the longest; two friends joined later through her link.
+    joining = [HISTORY_DAYS, *_joining_days(generator, now, len(MEMBERS) - 1)]
+    habits = _habits(generator, joining)
     for index, (first, last) in enumerate(MEMBERS):
-        # Maria has been a member the longest; two friends joined later through her link.
-        days = HISTORY_DAYS if index == 0 else generator.randint(40, HISTORY_DAYS - 20)
-        joined = days_ago(now, days, generator.randint(OPENS, CLOSES - 1), generator.randint(0, 59))
+        joined = days_ago(
+            now, joining[index], generator.randint(OPENS, CLOSES - 1), generator.randint(0, 59)
+        )
         # Most members told us their birthday, long ago enough to count this year.
         birthday = None
         if generator.random() < 0.7:
@@ -235,29 +318,91 @@ def plan_members(timeline, primary_member, staff):
         members.append(user)
         referred_by = primary_member if index in (1, 2) else None
         timeline.add(joined, _sign_up, user, referred_by)
-        count = generator.choice([2, 4, 8, 15, 25, 40, 70]) if index else 30
-        moments = []
-        if generator.random() < 0.6:  # signed up at the till, buying there and then
-            moments.append(joined + datetime.timedelta(minutes=generator.randint(2, 15)))
-        # Visits fall in opening hours.
-        opening = timezone.localtime(joined).replace(hour=OPENS, minute=0)
-        moments += [
-            opening
-            + datetime.timedelta(
-                days=generator.randint(1, days),
-                minutes=generator.randint(0, (CLOSES - OPENS) * 60),
-            )
-            for _ in range(count - len(moments))
-        ]
+        usual = Decimal(str(generator.choice(USUAL_SPEND)))
+        their_shop = generator.choices(STORES, weights=[7, 3])[0]
+        moments = _visit_moments(
+            generator, habits[index], joined, now, keep_coming=index < FEATURED
+        )
         for moment in moments:
-            amount = Decimal(generator.randint(350, 4800)) / 100
-            visits.append(Visit(user, moment, generator.choice(STORES), amount))
+            amount = (usual * Decimal(generator.uniform(0.6, 1.6))).quantize(Decimal("0.01"))
+            store = their_shop if generator.random() < 0.85 else generator.choice(STORES)
+            visits.append(Visit(user, moment, store, max(amount, Decimal("2.50"))))
     visits = _number_receipts(
         sorted((v for v in visits if v.moment < now), key=operator.attrgetter("moment"))
     )
     for visit in visits:
         timeline.add(visit.moment, _purchase, visit, staff)
     return members, visits
+
+
+def _joining_days(generator, now, count):
+    """How many days ago each of `count` members joined, in random order: spread over the
+    year in proportion to how busy each day was (see GROWTH and DECEMBER)."""
+    days = range(1, HISTORY_DAYS)
+    weights = [
+        (1 + GROWTH * (HISTORY_DAYS - day) / HISTORY_DAYS)
+        * (DECEMBER if timezone.localtime(now - datetime.timedelta(days=day)).month == 12 else 1)
+        for day in days
+    ]
+    # One member in each equal share of the year's weight, at a random place within it, so
+    # the months follow the shape closely.
+    cumulative = list(itertools.accumulate(weights))
+    chosen = [
+        days[bisect.bisect_left(cumulative, (number + generator.random()) / count * cumulative[-1])]
+        for number in range(count)
+    ]
+    generator.shuffle(chosen)
+    # The featured members after Maria joined well before their cases and testimonials.
+    early = [day for day in chosen if day >= FEATURED_SINCE][: FEATURED - 1]
+    for day in early:
+        chosen.remove(day)
+    return early + chosen
+
+
+def _habits(generator, joining):
+    """Each member's habit (`joining`: how many days ago each joined): in every ten members
+    who joined one after another, `Habit.in_ten` of each, so every month has its regulars
+    and its one-timers. The featured members (Maria first) still come."""
+    habits = [None] * len(joining)
+    order = sorted(range(FEATURED, len(joining)), key=lambda index: -joining[index])
+    for start in range(0, len(order), 10):
+        block = [habit for habit in HABITS for _ in range(habit.in_ten)]
+        generator.shuffle(block)
+        for index, habit in zip(order[start : start + 10], block, strict=False):
+            habits[index] = habit
+    for index in range(FEATURED):
+        habits[index] = REGULAR if index in (0, 2, 3, 6) else OCCASIONAL
+    return habits
+
+
+def _visit_moments(generator, habit, joined, now, *, keep_coming=False):
+    """When a member with `habit` who joined at `joined` buys something, up to now: perhaps at
+    sign-up, then from their first visit back about every usual gap, at about their usual
+    hour, until they stop coming."""
+    moments = []
+    if generator.random() < BUYS_AT_SIGN_UP:
+        moments.append(joined + datetime.timedelta(minutes=generator.randint(2, 15)))
+    if habit.first_back is None:
+        return moments
+    until = now
+    if habit.stops_after is not None:
+        until = joined + datetime.timedelta(days=generator.randint(*habit.stops_after))
+    elif not keep_coming and generator.random() < MOVES_ON:
+        until = joined + datetime.timedelta(days=generator.randint(*MOVES_ON_AFTER))
+    gap = generator.uniform(*habit.gap)
+    hour = generator.randint(OPENS, CLOSES - 1)
+    opening = timezone.localtime(joined).replace(hour=OPENS, minute=0, second=0, microsecond=0)
+    earliest, likeliest, latest = habit.first_back
+    day = round(generator.triangular(earliest, latest, likeliest))
+    while True:
+        at = min(max(hour + generator.randint(-1, 1), OPENS), CLOSES - 1)
+        moment = opening + datetime.timedelta(
+            days=day, hours=at - OPENS, minutes=generator.randint(0, 59)
+        )
+        if moment >= min(until, now):
+            return moments
+        moments.append(moment)
+        day += max(1, round(gap * generator.uniform(0.5, 1.5)))
 
 
 def _number_receipts(visits):

@@ -1,7 +1,9 @@
-"""Demo rewards and vouchers in every state, for `manage.py seed_demo`."""
+"""Demo rewards and vouchers in every state, and treats taken at the counter through the
+year, for `manage.py seed_demo`."""
 
 import datetime
 import io
+import random
 
 from django.core.files.base import ContentFile
 from django.utils import timezone
@@ -165,9 +167,25 @@ def seed_rewards():
         reward.save()
 
 
-def plan_vouchers(timeline, staff):
+TREATS = ["Free coffee", "Pastry of the day"]
+TREAT_CHANCE = 0.3  # of a visit by a member who spends their points, with enough of them
+KEEPS = 250  # points such a member leaves on the card after a treat
+
+
+def plan_vouchers(timeline, staff, visits=()):
     """Vouchers in every state, each redeemed at the counter by the member with the most
-    points at the time (a different member each time)."""
+    points at the time (a different member each time). At some of the `visits`, a member
+    who spends their points (half do; the others save up) takes a treat on them there and
+    then, if they have enough left over."""
+    generator = random.Random(5)  # noqa: S311 - demo data, not a secret
+    spends = {}
+    for visit in visits:
+        if not spends.setdefault(visit.user.pk, generator.random() < 0.5):
+            continue
+        if generator.random() < TREAT_CHANCE:
+            treat = generator.choice(TREATS)
+            moment = visit.moment + datetime.timedelta(minutes=1)
+            timeline.add(moment, _treat, timeline, visit, treat, staff)
     taken = set()
 
     def redeem_by_richest(*rewards):
@@ -215,6 +233,14 @@ def plan_vouchers(timeline, staff):
         (2, 10, 10, issued),
     ]:
         timeline.add(days_ago(timeline.now, days, hour, minute), action)
+
+
+def _treat(timeline, visit, name, staff):
+    reward = Reward.objects.get(name=name)
+    card = Card.objects.get(user=visit.user, status=CardStatus.ACTIVE)
+    if card.balance >= reward.points_cost + KEEPS:
+        voucher = services.redeem(card, reward)
+        timeline.add(timezone.now() + datetime.timedelta(minutes=1), _fulfil, voucher, staff)
 
 
 def _fulfil(voucher, staff):

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.adapter import login_lock_key
+from accounts.roles import is_owner
 
 
 class SukiAdminSite(admin.AdminSite):
@@ -66,6 +67,17 @@ class SukiAdminSite(admin.AdminSite):
             ),
         ]
         return urls + super().get_urls()
+
+    def index(self, request, extra_context=None):
+        """Owners open on the dashboard; staff on the counter, with no money figures."""
+        from suki import dashboard
+
+        extra_context = dict(extra_context or {})
+        if is_owner(request.user):
+            extra_context["dashboard"] = dashboard.build(request.GET)
+        else:
+            extra_context["counter_index"] = dashboard.counter_index(request.user)
+        return super().index(request, extra_context)
 
     def login(self, request, extra_context=None):
         if request.method != "POST":

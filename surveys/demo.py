@@ -1,12 +1,15 @@
-"""Demo data: a post-visit survey with three months of answers and a public survey; complaint
-cases in every state with reply templates; testimonials. Planned on the demo's timeline
-(`loyalty.demo.Timeline`), so answers follow visits and replies follow complaints by hours."""
+"""Demo data: a post-visit survey with a year of answers and a public survey; complaint cases
+in every state, a few through the year, with reply templates; testimonials. Planned on the
+demo's timeline (`loyalty.demo.Timeline`), so answers follow visits and replies follow
+complaints by hours."""
 
 import datetime
 import random
 from types import SimpleNamespace
 
-from loyalty.demo import days_ago, opening_hours
+from django.utils import timezone
+
+from loyalty.demo import HISTORY_DAYS, days_ago, opening_hours
 from loyalty.models import Kind, PointTransaction
 from surveys import services
 from surveys.models import (
@@ -45,24 +48,27 @@ COMMENTS = {
     ],
 }
 
-ANSWERED_DAYS = 90  # visits of the last three months have answers
+ANSWERED = 0.35  # the share of visits whose receipt's survey was answered
+MOODS = {"promoter": 55, "passive": 25, "detractor": 20}  # in per cent of the answers
+BUSY_MOODS = {"promoter": 45, "passive": 27, "detractor": 28}  # in December's queues
 
 
 def plan_surveys(timeline, visits, staff):
-    """Plan the surveys' opening and the answers to recent visits: most from the slip without
-    logging in, some logged in (earning the bonus). A low score from a member opens a
-    follow-up case, which staff answer within hours and resolve within a few days."""
+    """Plan the surveys' opening, before the first visit, and answers to about a third of
+    the year's visits: most from the slip without logging in, some logged in (earning the
+    bonus). A low score from a member opens a follow-up case, which staff answer within
+    hours, resolve within a few days and close a week or two later."""
     generator = random.Random(7)  # noqa: S311 - demo data, not a secret
     now = timeline.now
     visit_survey = SimpleNamespace()
-    timeline.add(now - datetime.timedelta(days=120), _open_visit_survey, visit_survey)
+    opened = now - datetime.timedelta(days=HISTORY_DAYS + 1)
+    timeline.add(opened, _open_visit_survey, visit_survey)
     timeline.add(now - datetime.timedelta(days=20), _open_public_survey)
     for visit in visits:
-        if visit.moment < now - datetime.timedelta(days=ANSWERED_DAYS):
+        if generator.random() > ANSWERED:
             continue
-        if generator.random() > 0.85:
-            continue
-        mood = generator.choices(["promoter", "passive", "detractor"], weights=[55, 25, 20])[0]
+        moods = BUSY_MOODS if timezone.localtime(visit.moment).month == 12 else MOODS
+        mood = generator.choices(list(moods), weights=list(moods.values()))[0]
         score = {"promoter": generator.choice([9, 10]), "passive": generator.choice([7, 8])}.get(
             mood, generator.randint(2, 6)
         )
@@ -76,6 +82,7 @@ def plan_surveys(timeline, visits, staff):
             # Staff answer within a few opening hours and resolve within a few days.
             reply_after=datetime.timedelta(minutes=generator.randint(30, 300)),
             resolve_after=datetime.timedelta(hours=generator.randint(4, 80)),
+            close_after=datetime.timedelta(days=generator.randint(7, 14)),
         )
         answered = visit.moment + datetime.timedelta(
             hours=generator.randint(1, 30), minutes=generator.randint(0, 59)
@@ -164,6 +171,7 @@ def _answer_visit(timeline, survey, answer, staff):
         resolved = opening_hours(replied + answer.resolve_after)
         timeline.add(replied, _acknowledge, case, staff)
         timeline.add(resolved, _resolve_follow_up, case, staff)
+        timeline.add(opening_hours(resolved + answer.close_after), _close, case, staff)
 
 
 REPLY_TEMPLATES = [
@@ -183,13 +191,58 @@ REPLY_TEMPLATES = [
 ]
 
 
-def plan_complaints(timeline, members, staff, owner):
+EARLIER_CASES = [
+    (ComplaintCategory.PRODUCT, "My oat latte tasted burnt yesterday."),
+    (ComplaintCategory.SERVICE, "We waited twenty minutes for two sandwiches."),
+    (ComplaintCategory.BILLING, "I was charged for a large coffee but got a small one."),
+    (ComplaintCategory.SERVICE, "The kiosk closed early and I could not pick up my order."),
+    (ComplaintCategory.PRODUCT, "There was a hair in my salad."),
+    (ComplaintCategory.BILLING, "The card reader took my payment twice."),
+    (ComplaintCategory.SERVICE, "Nobody answered the phone when I called about my order."),
+    (ComplaintCategory.STAFF, "The new barista got my order wrong twice."),
+    (ComplaintCategory.PRODUCT, "The croissant was stale."),
+    (ComplaintCategory.PRODUCT, "The soup of the day was lukewarm."),
+]
+
+
+def plan_complaints(timeline, members, staff, owner, visits=()):
     """Cases in every state, with replies and internal notes, and testimonials. `members`
-    are the demo members, each with a card long before their case."""
+    are the demo members, each with a card long before their case. From `visits`, about one
+    a month through the year brings a case the next day, resolved in days, later closed."""
     now = timeline.now
-    timeline.add(now - datetime.timedelta(days=ANSWERED_DAYS), _write_reply_templates)
+    generator = random.Random(8)  # noqa: S311 - demo data, not a secret
+    timeline.add(now - datetime.timedelta(days=HISTORY_DAYS + 1), _write_reply_templates)
     hour = datetime.timedelta(hours=1)
     day = datetime.timedelta(days=1)
+    # One case in each equal stretch of the year before the last few weeks' cases.
+    first, last = now - HISTORY_DAYS * day, now - 45 * day
+    stretch = (last - first) / len(EARLIER_CASES)
+    for number, (category, text) in enumerate(EARLIER_CASES):
+        start = first + number * stretch
+        visited = [visit for visit in visits if start <= visit.moment < start + stretch]
+        if not visited:
+            continue
+        visit = generator.choice(visited)
+        member = visit.user
+        filed = opening_hours(visit.moment + datetime.timedelta(hours=generator.randint(14, 30)))
+        fields = {
+            "user": member,
+            "name": member.get_full_name(),
+            "email": member.email,
+            "category": category,
+            "description": text,
+            "remedy_sought": RemedySought.APOLOGY,
+            "channel": ComplaintChannel.PORTAL,
+            "receipt_number": visit.reference,
+        }
+        steps = [
+            (generator.randint(1, 5) * hour, _acknowledge, staff),
+            (generator.randint(1, 4) * day, _resolve_with_apology, staff),
+        ]
+        if number % 2:
+            steps.append((5 * day, _rate_well))
+        steps.append((12 * day, _close, staff))
+        _plan_case(timeline, filed, fields, steps)
     _plan_case(
         timeline,
         now - 3 * hour,

@@ -1,5 +1,6 @@
 """The demo data looks like a shop's true first year: histories in time order, members joined
-on the day of their first activity, nothing in the future, complaints answered in hours."""
+on the day of their first activity and all through the year, some coming back and some not,
+nothing in the future, complaints answered in hours."""
 
 import datetime
 import io
@@ -48,7 +49,7 @@ def counts():
 
 def test_demo_history_lists_newest_first_with_the_right_balance_after_each_line(demo, db):
     by_time = lines_by_card(["created_at", "id"])
-    assert len(by_time) == Card.objects.count() > 30
+    assert len(by_time) == Card.objects.count() > 120
     for lines in by_time.values():
         running = 0
         for line in lines:
@@ -65,7 +66,7 @@ def test_demo_ledger_lines_are_written_in_time_order(demo, db):
 def test_demo_members_joined_on_the_day_of_their_first_activity(demo, db):
     first_lines = lines_by_card(["created_at", "id"])
     cards = Card.objects.filter(user__isnull=False).select_related("user")
-    assert cards.count() >= 30
+    assert 120 <= cards.count() <= 150
     for card in cards:
         first = first_lines[card.pk][0].created_at
         joined = card.user.date_joined
@@ -82,7 +83,16 @@ def test_demo_has_a_year_of_history_and_nothing_dated_after_now(demo, db):
     oldest = PointTransaction.objects.order_by("created_at").first().created_at
     assert now - oldest > datetime.timedelta(days=300)
     answered = Response.objects.order_by("created_at").first().created_at
-    assert datetime.timedelta(days=60) < now - answered <= datetime.timedelta(days=92)
+    assert now - answered > datetime.timedelta(days=300)
+
+
+def test_demo_has_survey_answers_in_most_weeks_of_the_year(demo, db):
+    today = timezone.localdate()
+    weeks = {
+        (today - timezone.localdate(answered)).days // 7
+        for answered in Response.objects.values_list("created_at", flat=True)
+    }
+    assert len(weeks & set(range(52))) >= 45
 
 
 def test_demo_complaints_are_answered_within_hours_and_resolved_within_days(demo, db):
@@ -99,8 +109,44 @@ def test_demo_receipt_numbers_are_each_on_one_card(demo, db):
         "card", "reference"
     ):
         cards_by_receipt[reference].add(card_id)
-    assert len(cards_by_receipt) > 300
+    assert len(cards_by_receipt) > 1000
     assert all(len(cards) == 1 for cards in cards_by_receipt.values())
+
+
+def came_back(card, purchased, within):
+    """Whether the member bought something on a later day than they joined, within `within`
+    days of joining."""
+    joined = timezone.localdate(card.user.date_joined)
+    return any(0 < (day - joined).days <= within for day in purchased[card.pk])
+
+
+def test_demo_members_join_all_year_and_some_come_back_and_some_do_not(demo, db):
+    now = timezone.now()
+    purchased = defaultdict(set)
+    for card_id, moment in PointTransaction.objects.filter(kind=Kind.PURCHASE).values_list(
+        "card", "created_at"
+    ):
+        purchased[card_id].add(timezone.localdate(moment))
+    cards = list(Card.objects.filter(user__isnull=False).select_related("user"))
+    months = {timezone.localtime(card.user.date_joined).strftime("%Y-%m") for card in cards}
+    assert len(months) >= 10
+    assert all(now - card.user.date_joined < datetime.timedelta(days=366) for card in cards)
+    settled = [card for card in cards if now - card.user.date_joined > datetime.timedelta(days=90)]
+    back = [card for card in settled if came_back(card, purchased, 30)]
+    never = [card for card in settled if not came_back(card, purchased, 365)]
+    assert back and never
+    # Like a café: most come back within a month, more within three, not everyone ever.
+    assert 0.45 < len(back) / len(settled) < 0.8
+    assert len(back) < sum(came_back(card, purchased, 90) for card in settled) < len(settled)
+    # Those who joined in the last three months are still coming (bought something in the
+    # last 90 days) more often than those who joined before.
+    today = timezone.localdate()
+
+    def still_coming(group):
+        recent = [any((today - day).days <= 90 for day in purchased[card.pk]) for card in group]
+        return sum(recent) / len(group)
+
+    assert still_coming(settled) < still_coming([card for card in cards if card not in settled])
 
 
 def test_demo_ledger_passes_check_ledger(demo, db):

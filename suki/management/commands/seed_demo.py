@@ -53,9 +53,9 @@ class Command(BaseCommand):
                 # Every app's events on one timeline, so each member's history is in time order.
                 timeline = demo.Timeline()
                 members, visits = demo.plan_members(timeline, member, staff)
-                reward_demo.plan_vouchers(timeline, staff)
+                reward_demo.plan_vouchers(timeline, staff, visits)
                 survey_demo.plan_surveys(timeline, visits, staff)
-                survey_demo.plan_complaints(timeline, members, staff, owner)
+                survey_demo.plan_complaints(timeline, members, staff, owner, visits)
                 timeline.run()
             walk_in = demo.seed_walk_in(staff)
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Log in with:"))
