@@ -51,6 +51,7 @@ check-ledger: $(VENV)/.installed
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/outbox.py
+	$(BIN)/python bench/dashboard.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles tests/e2e/artifacts

@@ -208,9 +208,8 @@ def _start_of_next_day(field: str):
     )
 
 
-def point_figures(now: Window, before: Window, today: datetime.date) -> dict:
-    """Points issued by kind, redeemed and expired in both windows (one grouped query), the
-    outstanding balance with its liability and the breakage forecast (one query)."""
+def period_points(now: Window, before: Window) -> dict:
+    """Points issued by kind, redeemed and expired in both windows: one grouped query."""
     rows = (
         PointTransaction.objects.filter(created_at__gte=before.start, created_at__lt=now.end)
         .values("kind")
@@ -221,9 +220,7 @@ def point_figures(now: Window, before: Window, today: datetime.date) -> dict:
         .order_by()
     )
     by_kind = {row["kind"]: row for row in rows}
-    labels = dict(Kind.choices)
-    program = Program.current()
-    figures: dict = {"issued_by_kind": []}
+    figures: dict = {}
     for side in ("now", "before"):
         issued = sum(row[side] for kind, row in by_kind.items() if kind not in NOT_ISSUED)
         redeemed = -sum(
@@ -237,36 +234,71 @@ def point_figures(now: Window, before: Window, today: datetime.date) -> dict:
         }
     figures["issued_by_kind"] = sorted(
         (
-            {
-                "kind": kind,
-                "label": labels.get(kind, kind),
-                "now": row["now"],
-                "before": row["before"],
-            }
+            {"kind": kind, "now": row["now"], "before": row["before"]}
             for kind, row in by_kind.items()
             if kind not in NOT_ISSUED and (row["now"] or row["before"])
         ),
-        key=lambda row: -row["now"],
+        key=lambda row: (-row["now"], row["kind"]),
     )
-    figures.update(_outstanding(program, today))
     return figures
 
 
-def _outstanding(program: Program, today: datetime.date) -> dict:
+def today_so_far(start: datetime.datetime) -> dict:
+    """Visits, spend and points issued since `start` (today's midnight), and new members:
+    two small queries over today's rows only."""
+    issued = ~Q(kind__in=NOT_ISSUED)
+    lines = PointTransaction.objects.filter(created_at__gte=start).aggregate(
+        points=Coalesce(Sum("points", filter=issued), 0)
+    )
+    purchases = (
+        visits().filter(created_at__gte=start).aggregate(visits=Count("pk"), spend=Sum("amount"))
+    )
+    joined = Card.objects.filter(first_cards(), created_at__gte=start).count()
+    return {**lines, **purchases, "new": joined}
+
+
+def card_figures(program: Program, today: datetime.date) -> dict:
+    """What the cards hold today, from one grouped scan of the cards: the balance owed with its
+    value, the breakage forecast (the balances that expire within three months if their cards
+    stay inactive), and the active cards per tier."""
     tz = timezone.get_current_timezone()
     start_of_today = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min), tz)
+    owed = Q(balance__gt=0)
     expiring = Q(pk__in=[])  # nothing expires when the program keeps points for ever
     horizon = None
     if program.expiry_months:
         horizon = shift_months(start_of_today, 3)
         # A balance expires expiry_months after the card's last activity.
-        expiring = Q(last_activity_at__lt=shift_months(horizon, -program.expiry_months))
-    totals = Card.objects.filter(balance__gt=0).aggregate(
-        outstanding=Coalesce(Sum("balance"), 0),
-        cards=Count("pk"),
-        expiring=Coalesce(Sum("balance", filter=expiring), 0),
-        expiring_cards=Count("pk", filter=expiring),
+        expiring = owed & Q(last_activity_at__lt=shift_months(horizon, -program.expiry_months))
+    rows = list(
+        Card.objects.values("tier")
+        .annotate(
+            members=Count("pk", filter=Q(status=CardStatus.ACTIVE)),
+            outstanding=Coalesce(Sum("balance", filter=owed), 0),
+            cards=Count("pk", filter=owed),
+            expiring=Coalesce(Sum("balance", filter=expiring), 0),
+            expiring_cards=Count("pk", filter=expiring),
+        )
+        .order_by()
     )
+    totals = {
+        name: sum(row[name] for row in rows)
+        for name in ("outstanding", "cards", "expiring", "expiring_cards")
+    }
+    counts = {row["tier"]: row["members"] for row in rows}
+    members = sum(counts.values())
+    tier_rows = [
+        {
+            "tier": tier,
+            "members": counts.get(tier.pk, 0),
+            "share": _ratio(counts.get(tier.pk, 0), members),
+        }
+        for tier in Tier.objects.order_by("threshold")
+    ]
+    if counts.get(None):
+        tier_rows.insert(
+            0, {"tier": None, "members": counts[None], "share": _ratio(counts[None], members)}
+        )
     value = program.point_value
     return {
         "outstanding": totals["outstanding"],
@@ -277,48 +309,27 @@ def _outstanding(program: Program, today: datetime.date) -> dict:
         "breakage_value": (totals["expiring"] * value).quantize(Decimal("0.01")),
         "breakage_until": horizon.date() if horizon else None,
         "breakage_cutoff": shift_months(horizon, -program.expiry_months) if horizon else None,
+        "tiers": {"rows": tier_rows, "members": members},
     }
 
 
-def tier_figures(now: Window) -> dict:
-    """Members per tier today (one grouped query) and moves up and down in the window (one)."""
-    tiers = list(Tier.objects.order_by("threshold"))
-    counts = dict(
-        Card.objects.filter(status=CardStatus.ACTIVE)
-        .values("tier")
-        .annotate(n=Count("pk"))
-        .order_by()
-        .values_list("tier", "n")
-    )
+def tier_moves(now: Window) -> dict:
+    """Moves up and down between tiers in the window: one query."""
     # A first tier on joining is no move; leaving every tier is a move down.
-    moves = TierChange.objects.filter(now.q(), from_tier__isnull=False).aggregate(
+    return TierChange.objects.filter(now.q(), from_tier__isnull=False).aggregate(
         up=Count("pk", filter=Q(to_tier__threshold__gt=F("from_tier__threshold"))),
         down=Count(
             "pk",
             filter=Q(to_tier__isnull=True) | Q(to_tier__threshold__lt=F("from_tier__threshold")),
         ),
     )
-    members = sum(counts.values())
-    rows = [
-        {
-            "tier": tier,
-            "members": counts.get(tier.pk, 0),
-            "share": _ratio(counts.get(tier.pk, 0), members),
-        }
-        for tier in tiers
-    ]
-    if counts.get(None):
-        rows.insert(
-            0, {"tier": None, "members": counts[None], "share": _ratio(counts[None], members)}
-        )
-    return {"rows": rows, "members": members, **moves}
 
 
-def staff_figures(now: Window) -> list[dict]:
+def staff_figures(now: Window, program: Program | None = None) -> list[dict]:
     """Per staff member in the window: purchases recorded, reversals, goodwill given,
     pay-with-points, points recorded on their own card and purchases close below the
     single-purchase ceiling. One grouped query."""
-    program = Program.current()
+    program = program or Program.current()
     near_ceiling = Q(
         kind=Kind.PURCHASE,
         amount__gte=program.purchase_ceiling * NEAR_CEILING,

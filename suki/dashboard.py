@@ -10,7 +10,7 @@ the size of the shop. What each figure means is written in docs/dashboard.md.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from urllib.parse import urlencode
 
 from django import forms
@@ -23,12 +23,13 @@ from django.utils.translation import gettext_lazy
 from core.money import format_money
 from loyalty import figures as loyalty_figures
 from loyalty.figures import Window
-from loyalty.models import Kind
+from loyalty.models import Kind, Program
 from rewards import figures as reward_figures
 from rewards.models import RedemptionStatus
+from suki.models import DashboardSnapshot
 from surveys import figures as survey_figures
 from surveys.models import TestimonialStatus
-from surveys.results import MIN_RESPONSES
+from surveys.results import MIN_RESPONSES, Score
 
 PRESETS = (30, 90, 365)
 LONGEST_DAYS = 3 * 366
@@ -73,7 +74,8 @@ class Period:
 
     @classmethod
     def last(cls, days: int, today: datetime.date) -> Period:
-        return cls(today - datetime.timedelta(days=days - 1), today)
+        """The last `days` whole days: to the end of yesterday (today is shown on its own)."""
+        return cls(today - datetime.timedelta(days=days), today - datetime.timedelta(days=1))
 
     @classmethod
     def from_query(cls, data, today: datetime.date) -> tuple[Period, PeriodForm]:
@@ -136,6 +138,61 @@ class Dashboard:
     form: PeriodForm
     sections: dict[str, list[Figure]] = field(default_factory=dict)
     extras: dict = field(default_factory=dict)
+    snapshot: DashboardSnapshot | None = None
+    today: dict = field(default_factory=dict)
+
+
+def heavy_figures(
+    period: Period, today: datetime.date, *, moment: datetime.datetime
+) -> tuple[dict, DashboardSnapshot | None]:
+    """The figures that read the whole ledger: from last night's snapshot when the period is
+    one of the presets the daily run works out, otherwise worked out now."""
+    if period.end == today - datetime.timedelta(days=1) and period.days in PRESETS:
+        snapshot = DashboardSnapshot.objects.filter(day=today, days=period.days).first()
+        if snapshot is not None:
+            return snapshot.figures, snapshot
+    return work_out(period, today), None
+
+
+def work_out(period: Period, today: datetime.date) -> dict:
+    """Every figure of `period` itself: members, points by kind, staff, rewards, tier moves,
+    complaints, survey scores with their weekly trend, and the cohort table; from the ledger
+    and the other tables, as plain data ready to be kept. What holds now (the balance owed,
+    tiers, open cases) is read live by `build`."""
+    now, before = period.window(), period.previous().window()
+    trend_days = max(period.days, TREND_MIN_DAYS)
+    trend = survey_figures.weekly_scores(
+        Window(now.end - datetime.timedelta(days=trend_days), now.end)
+    )
+    return {
+        "scores": {
+            side: {name: asdict(score) for name, score in pair.items()}
+            for side, pair in survey_figures.score_figures(now, before).items()
+        },
+        "trend": [
+            {"start": week["start"], "nps": asdict(week["nps"]), "csat": asdict(week["csat"])}
+            for week in trend
+        ],
+        "members": loyalty_figures.member_figures(now, before),
+        "points": loyalty_figures.period_points(now, before),
+        "staff": loyalty_figures.staff_figures(now),
+        "rewards": reward_figures.reward_figures(now, before),
+        "tier_moves": loyalty_figures.tier_moves(now),
+        "complaints": survey_figures.complaint_period(now, before),
+        "cohorts": loyalty_figures.cohorts(today),
+    }
+
+
+def write_snapshots(today: datetime.date) -> int:
+    """Work out the preset periods to the end of yesterday and keep them for the dashboard:
+    the daily rollup. Returns how many periods were written; running it again rewrites them."""
+    for days in PRESETS:
+        figures = work_out(Period.last(days, today), today)
+        DashboardSnapshot.objects.update_or_create(
+            day=today, days=days, defaults={"figures": figures}
+        )
+    DashboardSnapshot.objects.filter(day__lt=today - datetime.timedelta(days=7)).delete()
+    return len(PRESETS)
 
 
 def admin_list(name: str, **params) -> str:
@@ -153,20 +210,28 @@ def build(data, *, moment: datetime.datetime | None = None, with_staff: bool = T
     today = timezone.localdate(moment)
     period, form = Period.from_query(data, today)
     previous = period.previous()
-    now, before = period.window(), previous.window()
+    now = period.window()
     dashboard = Dashboard(period, previous, form)
 
-    members = loyalty_figures.member_figures(now, before)
-    points = loyalty_figures.point_figures(now, before, today)
-    tiers = loyalty_figures.tier_figures(now)
-    cohorts = loyalty_figures.cohorts(today)
-    rewards = reward_figures.reward_figures(now, before)
-    scores = survey_figures.score_figures(now, before)
-    trend_days = max(period.days, TREND_MIN_DAYS)
-    trend = survey_figures.weekly_scores(
-        Window(now.end - datetime.timedelta(days=trend_days), now.end)
-    )
-    complaints = survey_figures.complaint_figures(now, before, moment)
+    heavy, snapshot = heavy_figures(period, today, moment=moment)
+    dashboard.snapshot = snapshot
+    members, cohorts = heavy["members"], heavy["cohorts"]
+    program = Program.current()
+    cards = loyalty_figures.card_figures(program, today)
+    points = {**heavy["points"], **cards}
+    start_of_today = Period(today, today).window().start
+    dashboard.today = loyalty_figures.today_so_far(start_of_today)
+    tiers = {**cards["tiers"], **heavy["tier_moves"]}
+    rewards = heavy["rewards"]
+    scores = {
+        side: {name: Score(**score) for name, score in pair.items()}
+        for side, pair in heavy["scores"].items()
+    }
+    trend = [
+        {"start": week["start"], "nps": Score(**week["nps"]), "csat": Score(**week["csat"])}
+        for week in heavy["trend"]
+    ]
+    complaints = {**heavy["complaints"], **survey_figures.complaint_state(moment)}
     detractors = list(survey_figures.latest_detractors(now))
 
     m, mb = members["now"], members["before"]
@@ -282,7 +347,9 @@ def build(data, *, moment: datetime.datetime | None = None, with_staff: bool = T
                 },
             )
         )
+    labels = dict(Kind.choices)
     for row in points["issued_by_kind"]:
+        row["label"] = labels.get(row["kind"], row["kind"])
         row["link"] = admin_list(ledger, kind__exact=row["kind"], **within(now))
 
     r, rb = rewards["now"], rewards["before"]
@@ -420,7 +487,7 @@ def build(data, *, moment: datetime.datetime | None = None, with_staff: bool = T
         "min_responses": MIN_RESPONSES,
     }
     if with_staff:
-        staff = loyalty_figures.staff_figures(now)
+        staff = heavy["staff"]
         for row in staff:
             row["link"] = admin_list(ledger, created_by__id__exact=row["id"], **within(now))
         dashboard.extras["staff"] = staff

@@ -110,13 +110,24 @@ def latest_detractors(now: Window) -> QuerySet[Answer]:
     )
 
 
-def complaint_figures(now: Window, before: Window, moment: datetime.datetime) -> dict:
-    """Cases open and overdue at `moment`, cases received in both windows, and for the cases
-    received in this window: median time to first reply and to resolution, and the members'
-    rating of how their case was handled."""
+def complaint_state(moment: datetime.datetime) -> dict:
+    """Cases open and overdue at `moment`, and testimonials waiting for review: two queries."""
+    return {
+        **Complaint.objects.aggregate(
+            open=Count("pk", filter=open_filter()),
+            overdue=Count("pk", filter=overdue_filter(moment)),
+        ),
+        "testimonials_waiting": Testimonial.objects.filter(
+            status=TestimonialStatus.PENDING
+        ).count(),
+    }
+
+
+def complaint_period(now: Window, before: Window) -> dict:
+    """Cases received in both windows, the members' rating of the handling of the cases
+    resolved in them, and for the cases received in this window the median time to the first
+    reply and to resolution: five queries."""
     totals = Complaint.objects.aggregate(
-        open=Count("pk", filter=open_filter()),
-        overdue=Count("pk", filter=overdue_filter(moment)),
         received_now=Count("pk", filter=now.q()),
         received_before=Count("pk", filter=before.q()),
         rated_now=Count("rating", filter=now.q("resolved_at")),
@@ -124,14 +135,14 @@ def complaint_figures(now: Window, before: Window, moment: datetime.datetime) ->
         satisfaction_now=Avg("rating", filter=now.q("resolved_at")),
         satisfaction_before=Avg("rating", filter=before.q("resolved_at")),
     )
+    for side in ("now", "before"):  # the database's own number type, made plain
+        value = totals[f"satisfaction_{side}"]
+        totals[f"satisfaction_{side}"] = round(float(value), 2) if value is not None else None
     received = Complaint.objects.filter(now.q())
     return {
         **totals,
         "median_first_reply": median_duration(received, "first_response_at"),
         "median_resolution": median_duration(received, "resolved_at"),
-        "testimonials_waiting": Testimonial.objects.filter(
-            status=TestimonialStatus.PENDING
-        ).count(),
     }
 
 

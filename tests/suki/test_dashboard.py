@@ -1,6 +1,7 @@
 """The owner's dashboard, checked against a small café worked out by hand.
 
-The period is the last 30 days to 2 December 2026 (3 Nov – 2 Dec), compared with 4 Oct – 2 Nov.
+Today is 2 December 2026; the period is the last 30 whole days (2 Nov – 1 Dec), compared
+with 3 Oct – 1 Nov.
 Five members, each line written by the real services at its moment:
 
 - A joined 10 Jun (8.00), came back 25 Jun (12.00) and on 20 Nov (10.00); redeemed 60 on 25 Nov.
@@ -14,12 +15,14 @@ euro (Bronze, 1×). Points expire after 6 months without activity and are worth 
 """
 
 import datetime
+import io
 import re
 from decimal import Decimal
 
 import pytest
 import time_machine
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -30,6 +33,7 @@ from loyalty import services
 from loyalty.models import Program, TierChange
 from rewards import services as reward_services
 from suki import dashboard
+from suki.models import DashboardSnapshot
 from surveys.models import Complaint, ComplaintCategory, ComplaintChannel, ComplaintStatus
 from tests.factories import UserFactory, make_card
 from tests.rewards.factories import RewardFactory
@@ -102,7 +106,7 @@ def test_members_figures_match_the_hand_count(cafe):
 
     assert (members["Members"].value, members["Members"].before) == (5, 4)
     assert (members["New members"].value, members["New members"].before) == (1, 1)
-    # A, C and D bought in the 90 days to 2 Dec; B and D in the 90 days to 2 Nov.
+    # A, C and D bought in the 90 days to 1 Dec; B and D in the 90 days to 1 Nov.
     assert (members["Active members"].value, members["Active members"].before) == (3, 2)
     # The reversed purchase is no visit.
     assert (members["Visits"].value, members["Visits"].before) == (3, 2)
@@ -236,8 +240,8 @@ def test_voice_of_the_customer(cafe):
 
 def test_the_period_selector(cafe):
     assert (build(period="90").period.start, build(period="90").period.end) == (
-        datetime.date(2026, 9, 4),
-        datetime.date(2026, 12, 2),
+        datetime.date(2026, 9, 3),
+        datetime.date(2026, 12, 1),
     )
     custom = build(start="2026-06-01", end="2026-06-30")
     assert custom.previous.start == datetime.date(2026, 5, 2)
@@ -300,7 +304,7 @@ def test_query_count_does_not_grow_with_members_or_lines(cafe, client):
         purchase(card, "9.00", at(11, 1 + index, 12), staff, f"X-{index}")
     large = queries_for_dashboard(client)
 
-    assert small == large == 25
+    assert small == large == 29
 
 
 def test_staff_flags_point_at_what_looks_wrong(cafe, owner):
@@ -323,3 +327,50 @@ def test_staff_flags_point_at_what_looks_wrong(cafe, owner):
     assert staff[olivia.pk]["reversals"] == 4
     assert sorted(staff[olivia.pk]["flags"]) == ["near_ceiling", "own_card", "reversals"]
     assert staff[sami.pk]["flags"] == []
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_daily_rollup_gives_the_same_figures_in_fewer_queries(cafe, client):
+    owner = UserFactory(is_staff=True)
+    owner.groups.add(Group.objects.get(name=OWNER))
+    client.force_login(owner)
+    live = build()
+    assert live.snapshot is None
+
+    call_command("run_daily", "--only", stdout=io.StringIO())
+    assert DashboardSnapshot.objects.filter(day=NOW.date()).count() == 3
+    kept = build()
+
+    assert kept.snapshot is not None
+    for section in ("members", "points", "rewards", "voice"):
+        assert [(f.label, f.value, f.before) for f in kept.sections[section]] == [
+            (f.label, f.value, f.before) for f in live.sections[section]
+        ]
+    assert kept.extras["cohorts"] == live.extras["cohorts"]
+    assert kept.extras["staff"] == live.extras["staff"]
+    assert kept.extras["issued_by_kind"] == live.extras["issued_by_kind"]
+    small = queries_for_dashboard(client)
+    staff = cafe["staff"]
+    for index in range(10):
+        card = join(UserFactory(), at(11, 1 + index))
+        purchase(card, "9.00", at(11, 1 + index, 12), staff, f"Y-{index}")
+    call_command("run_daily", "--only", stdout=io.StringIO())
+    assert queries_for_dashboard(client) == small == 15
+    # A custom period is worked out from the ledger.
+    assert build(start="2026-11-01", end="2026-12-02").snapshot is None
+
+
+@time_machine.travel(NOW, tick=False)
+def test_today_so_far_counts_only_today(cafe):
+    card = join(UserFactory(), at(12, 2, 9))
+    purchase(card, "12.00", at(12, 2, 10), cafe["staff"], "T-1")
+
+    today = build().today
+
+    # The welcome bonus 50, the first-purchase bonus 25 and 12 points for 12.00.
+    assert (today["visits"], today["spend"], today["new"], today["points"]) == (
+        1,
+        Decimal("12.00"),
+        1,
+        87,
+    )
