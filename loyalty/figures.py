@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, DateTimeField, Exists, F, IntegerField, OuterRef, Q, Sum
+from django.db.models import Count, DateTimeField, Exists, F, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce, TruncDay, TruncMonth
 from django.utils import timezone
 
@@ -350,7 +350,6 @@ def staff_figures(now: Window, program: Program | None = None) -> list[dict]:
             own_card=Count(
                 "pk",
                 filter=Q(card__user=F("created_by"), kind__in=OWN_CARD_KINDS),
-                output_field=IntegerField(),
             ),
             near_ceiling=Count("pk", filter=near_ceiling),
         )

@@ -205,7 +205,7 @@ def within(window: Window, field_name: str = "created_at") -> dict[str, str]:
     return {f"{field_name}__gte": str(window.start), f"{field_name}__lt": str(window.end)}
 
 
-def build(data, *, moment: datetime.datetime | None = None, with_staff: bool = True) -> Dashboard:
+def build(data, *, moment: datetime.datetime | None = None) -> Dashboard:
     moment = moment or timezone.now()
     today = timezone.localdate(moment)
     period, form = Period.from_query(data, today)
@@ -317,7 +317,7 @@ def build(data, *, moment: datetime.datetime | None = None, with_staff: bool = T
             better="none",
             link=admin_list("loyalty_card", balance__gt=0),
             note=_("owed on %(cards)s cards: %(value)s")
-            % {"cards": points["outstanding_cards"], "value": _money(points["liability"])},
+            % {"cards": points["outstanding_cards"], "value": format_money(points["liability"])},
         ),
         Figure(
             _("Liability"),
@@ -342,8 +342,8 @@ def build(data, *, moment: datetime.datetime | None = None, with_staff: bool = T
                 note=_("%(cards)s cards, worth %(value)s, if they stay inactive until %(day)s")
                 % {
                     "cards": points["breakage_cards"],
-                    "value": _money(points["breakage_value"]),
-                    "day": _date(points["breakage_until"]),
+                    "value": format_money(points["breakage_value"]),
+                    "day": date_format(points["breakage_until"], "DATE_FORMAT"),
                 },
             )
         )
@@ -486,11 +486,10 @@ def build(data, *, moment: datetime.datetime | None = None, with_staff: bool = T
         "detractors": detractors,
         "min_responses": MIN_RESPONSES,
     }
-    if with_staff:
-        staff = heavy["staff"]
-        for row in staff:
-            row["link"] = admin_list(ledger, created_by__id__exact=row["id"], **within(now))
-        dashboard.extras["staff"] = staff
+    staff = heavy["staff"]
+    for row in staff:
+        row["link"] = admin_list(ledger, created_by__id__exact=row["id"], **within(now))
+    dashboard.extras["staff"] = staff
     return dashboard
 
 
@@ -506,14 +505,6 @@ def _score_note(score) -> str:
             "margin": round(score.margin),
         }
     return _("%(n)s answers") % {"n": score.n}
-
-
-def _money(value) -> str:
-    return format_money(value)
-
-
-def _date(day: datetime.date) -> str:
-    return date_format(day, "DATE_FORMAT")
 
 
 # Charts: server-rendered SVG, geometry computed here, drawn by the template.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models import Avg, Count, Q, QuerySet
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
@@ -25,6 +25,7 @@ from surveys.models import (
     overdue_filter,
 )
 from surveys.results import csat, nps
+from surveys.selectors.complaints import median_duration
 
 DETRACTORS_SHOWN = 5
 SCORED = (QuestionKind.NPS, QuestionKind.CSAT)
@@ -144,22 +145,6 @@ def complaint_period(now: Window, before: Window) -> dict:
         "median_first_reply": median_duration(received, "first_response_at"),
         "median_resolution": median_duration(received, "resolved_at"),
     }
-
-
-def median_duration(cases: QuerySet[Complaint], moment: str) -> datetime.timedelta | None:
-    """The median of `moment` − created_at over the cases that have `moment`: two queries
-    (how many, then the middle one or two in order)."""
-    took = ExpressionWrapper(F(moment) - F("created_at"), output_field=DurationField())
-    timed = cases.filter(**{f"{moment}__isnull": False}).annotate(took=took)
-    count = timed.count()
-    if not count:
-        return None
-    middle = list(
-        timed.order_by("took", "pk").values_list("took", flat=True)[
-            (count - 1) // 2 : count // 2 + 1
-        ]
-    )
-    return sum(middle, datetime.timedelta()) / len(middle)
 
 
 def queue_counts(user, moment: datetime.datetime) -> dict:
