@@ -16,6 +16,7 @@ STAFF_PERMISSIONS = [
     "loyalty.use_counter",
     "loyalty.view_pointtransaction",
     "loyalty.view_cardevent",
+    "loyalty.view_store",
     # Rewards at the counter.
     "rewards.view_reward",
     "rewards.view_redemption",
@@ -31,7 +32,15 @@ STAFF_PERMISSIONS = [
 ]
 
 # Apps whose every permission an owner holds.
-OWNER_APPS = ["accounts", "loyalty", "rewards", "surveys", "account", "django_tasks_database"]
+OWNER_APPS = [
+    "accounts",
+    "loyalty",
+    "rewards",
+    "surveys",
+    "webhooks",
+    "account",
+    "django_tasks_database",
+]
 
 
 def sync_roles(group_model, permission_model):

@@ -516,7 +516,7 @@ ORDER BY id
 
 LEDGER_INSERT = """
 INSERT INTO loyalty_pointtransaction (id, card_id, kind, points, balance_after, amount,
-                                      reference, note, store, tier_name, tier_multiplier,
+                                      reference, note, store_id, tier_name, tier_multiplier,
                                       bonus_multiplier, bonus_points, bonus_day_name,
                                       reversal_of_id, created_by_id, created_at, source_type_id,
                                       source_id)
@@ -531,7 +531,7 @@ SELECT l.id, l.card_id, l.kind, l.points, l.balance_after,
             WHEN l.kind = 'goodwill' THEN 'Sorry for the wait'
             WHEN l.kind = 'adjustment' THEN 'Stamp card carried over'
             ELSE '' END,
-       CASE WHEN l.kind = 'purchase' THEN (%(stores)s::text[])[1 + mod(l.seq, 2)] ELSE '' END,
+       CASE WHEN l.kind = 'purchase' THEN (%(stores)s::bigint[])[1 + mod(l.seq, 2)] END,
        CASE WHEN l.kind = 'purchase' THEN coalesce(l.tier_name, '') ELSE '' END,
        CASE WHEN l.kind = 'purchase' THEN l.multiplier END,
        NULL, 0, '', NULL,
@@ -698,7 +698,7 @@ def build(size: Size, base: Base, *, verbose: bool) -> dict[str, float]:
     from django.utils import timezone
 
     from loyalty import demo
-    from loyalty.models import Program
+    from loyalty.models import Program, Store
     from rewards.models import Redemption
 
     program = Program.current()
@@ -748,7 +748,7 @@ def build(size: Size, base: Base, *, verbose: bool) -> dict[str, float]:
             "first_names": [first for first, _last in demo.MEMBERS],
             "last_names": [last for _first, last in demo.MEMBERS],
             "name_count": len(demo.MEMBERS),
-            "stores": demo.STORES,
+            "stores": [Store.objects.get_or_create(name=name)[0].pk for name in demo.STORES],
             "prefixes": [demo.RECEIPT_PREFIXES[store] for store in demo.STORES],
             "redemption_type": ContentType.objects.get_for_model(Redemption).pk,
             "nps": base.nps_id,

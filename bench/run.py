@@ -89,7 +89,6 @@ def record_purchase(bench: Bench):
         Decimal("12.50"),
         reference=f"BENCH-{next(bench.receipts)}",
         staff=bench.staff,
-        store="Main Street",
     )
     if not recorded.created:
         raise BenchError("record_purchase found a fresh receipt already recorded")
@@ -366,12 +365,13 @@ def prepare(history: int) -> Bench:
 
     from accounts.models import User
     from loyalty import demo, services
-    from loyalty.models import PointTransaction
+    from loyalty.models import PointTransaction, Store
 
     # One transaction for the setup, so the file database does not sync after every purchase.
     with transaction.atomic():
         staff = User.objects.create_user("staff@bench.invalid", is_staff=True)
         demo.seed_program(staff)
+        stores = [Store.objects.get_or_create(name=name)[0] for name in demo.STORES]
         member = User.objects.create_user("member@bench.invalid", first_name="Maria")
         now = timezone.now()
         start = now - datetime.timedelta(days=365)
@@ -388,7 +388,7 @@ def prepare(history: int) -> Bench:
                     Decimal(350 + number * 37 % 4450) / 100,
                     reference=f"R-{number:06d}",
                     staff=staff,
-                    store=demo.STORES[number % len(demo.STORES)],
+                    store=stores[number % len(stores)],
                 )
             lines = PointTransaction.objects.filter(card=card).count()
         counter_member = User.objects.create_user("counter@bench.invalid")

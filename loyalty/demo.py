@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from loyalty import services
-from loyalty.models import BonusDay, Card, CardStatus, Program, Tier
+from loyalty.models import BonusDay, Card, CardStatus, Program, Store, Tier
 
 TIERS = [
     ("Bronze", 0, "1.00", "#8c5a2b", "Welcome drink on your birthday."),
@@ -94,6 +94,7 @@ NAMES = {
 }
 MEMBER_COUNT = 140
 STORES = ["Main Street", "Harbour kiosk"]
+ADDRESSES = {"Main Street": "12 Main Street", "Harbour kiosk": "Pier 3, Harbour Road"}
 RECEIPT_PREFIXES = {"Main Street": "MS", "Harbour kiosk": "HK"}
 OPENS, CLOSES = 8, 18  # the shop's opening hours, local time
 HISTORY_DAYS = 360  # the longest-standing member, Maria, joined this many days ago
@@ -424,8 +425,11 @@ def _sign_up(user, referred_by):
 
 def _purchase(visit, staff):
     card = Card.objects.get(user=visit.user, status=CardStatus.ACTIVE)
+    store, _ = Store.objects.get_or_create(
+        name=visit.store, defaults={"address": ADDRESSES[visit.store]}
+    )
     services.record_purchase(
-        card, visit.amount, reference=visit.reference, staff=staff, store=visit.store
+        card, visit.amount, reference=visit.reference, staff=staff, store=store
     )
 
 

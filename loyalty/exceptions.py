@@ -71,3 +71,11 @@ class ClaimLocked(LoyaltyError):
 
 class AlreadyClaimed(LoyaltyError):
     message = _("This card already belongs to a member and cannot be claimed again.")
+
+
+class BranchClosed(LoyaltyError):
+    message = _("This branch is closed and records nothing new.")
+
+
+class BranchNotAllowed(LoyaltyError):
+    message = _("You do not work at this branch.")

@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from rest_framework_api_key.models import AbstractAPIKey
 
 from loyalty.cardnumbers import format_number
 
@@ -140,6 +141,45 @@ def tier_meets(tier: Tier | None, minimum: Tier | None) -> bool:
     """Whether a member in `tier` (None: no tier yet) may use what asks for `minimum`: the one
     rule for rewards, bonus days and anything else limited to a tier and the tiers above it."""
     return minimum is None or (tier is not None and tier.threshold >= minimum.threshold)
+
+
+class Store(models.Model):
+    """A branch of the shop. Purchases, reversals, payments with points and used vouchers
+    record the branch they happened in; a receipt number is unique within its branch."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    address = models.TextField(_("address"), blank=True)
+    is_open = models.BooleanField(
+        _("open"), default=True, help_text=_("A closed branch records nothing new.")
+    )
+    staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff limited to this branch"),
+        blank=True,
+        related_name="branches",
+        help_text=_(
+            "A staff member ticked at one or more branches works only there; "
+            "staff ticked nowhere work at every branch."
+        ),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("branch")
+        verbose_name_plural = _("branches")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @classmethod
+    def main(cls) -> "Store":
+        """The branch a sale belongs to when nobody named one: the first open branch, made
+        on first use in a shop that has none yet."""
+        store = cls.objects.filter(is_open=True).order_by("pk").first()
+        if store is None:
+            store, _created = cls.objects.get_or_create(name=str(_("Main branch")))
+        return store
 
 
 class CardStatus(models.TextChoices):
@@ -334,7 +374,14 @@ class PointTransaction(models.Model):
     )
     reference = models.CharField(_("receipt number"), max_length=64, blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
-    store = models.CharField(_("where"), max_length=100, blank=True)
+    store = models.ForeignKey(
+        Store,
+        verbose_name=_("branch"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="lines",
+    )
     tier_name = models.CharField(_("tier"), max_length=50, blank=True)
     tier_multiplier = models.DecimalField(max_digits=4, decimal_places=2, null=True, blank=True)
     bonus_multiplier = models.DecimalField(max_digits=4, decimal_places=2, null=True, blank=True)
@@ -369,9 +416,13 @@ class PointTransaction(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["card", "reference"],
+                fields=["card", "store", "reference"],
                 condition=Q(kind="purchase") & ~Q(reference=""),
                 name="one_purchase_per_receipt_per_card",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind__in=["purchase", "purchase_reversal"]) | Q(store__isnull=False),
+                name="purchase_has_branch",
             ),
             models.CheckConstraint(
                 condition=~Q(kind="purchase") | (Q(amount__gt=0) & Q(points__gte=0)),
@@ -381,9 +432,10 @@ class PointTransaction(models.Model):
         indexes = [
             models.Index(fields=["card", "-created_at", "-id"]),
             models.Index(fields=["source_type", "source_id"]),
-            # A receipt earns points on one card: the counter looks it up across all cards.
+            # A receipt earns points on one card: the counter looks it up across all cards
+            # of its branch.
             models.Index(
-                fields=["reference"],
+                fields=["store", "reference"],
                 condition=Q(kind="purchase") & ~Q(reference=""),
                 name="purchase_receipt_number",
             ),
@@ -569,3 +621,60 @@ class DailyRun(models.Model):
 
     def __str__(self):
         return str(self.day)
+
+
+class Scope(models.TextChoices):
+    """What a till key may do through the integration API."""
+
+    CARDS_READ = "cards:read", _("Look up members and read cards")
+    PURCHASES = "purchases:write", _("Record and reverse purchases")
+    POINTS = "points:write", _("Pay with points")
+    VOUCHERS = "vouchers:write", _("Check and use vouchers")
+    MEMBERS = "members:write", _("Enrol new members")
+
+
+def all_scopes() -> list[str]:
+    return list(Scope.values)
+
+
+class TillKey(AbstractAPIKey):
+    """An API key for one till or online shop, tied to the branch its sales belong to. Only a
+    hash is stored; the key itself is shown once, when it is made."""
+
+    store = models.ForeignKey(
+        Store, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="keys"
+    )
+    scopes = models.JSONField(_("may"), default=all_scopes, blank=True)
+    requests_per_minute = models.PositiveIntegerField(
+        _("requests per minute"),
+        default=120,
+        validators=[MinValueValidator(1), MaxValueValidator(10_000)],
+    )
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta(AbstractAPIKey.Meta):
+        verbose_name = _("till key")
+        verbose_name_plural = _("till keys")
+
+    def allows(self, scope: str) -> bool:
+        return scope in (self.scopes or [])
+
+
+class IdempotentRequest(models.Model):
+    """The first answer to a write sent with an `Idempotency-Key`: a retry with the same key
+    and body gets it again and changes nothing."""
+
+    till_key = models.ForeignKey(TillKey, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    response = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["till_key", "key"], name="one_answer_per_key")
+        ]
+
+    def __str__(self):
+        return self.key

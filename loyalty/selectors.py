@@ -39,7 +39,7 @@ def member_card(user) -> Card | None:
 
 def card_history(user) -> QuerySet[PointTransaction]:
     """Every ledger line of every card the member has held, newest first."""
-    return PointTransaction.objects.filter(card__user=user).select_related("card")
+    return PointTransaction.objects.filter(card__user=user).select_related("card", "store")
 
 
 def card_by_number(text: str) -> Card:

@@ -29,6 +29,7 @@ from loyalty import cardnumbers
 from loyalty.exceptions import (
     AlreadyClaimed,
     AlreadyReversed,
+    BranchClosed,
     CardNotActive,
     ClaimFailed,
     ClaimLocked,
@@ -58,6 +59,7 @@ from loyalty.models import (
     ReferralCode,
     ReferralStatus,
     RetiredCardNumber,
+    Store,
     Tier,
     TierChange,
 )
@@ -236,18 +238,30 @@ class PurchaseRecorded:
 RECEIPT_LOCK_NAMESPACE = 7_410_001
 
 
-def _lock_receipt(reference: str) -> None:
-    """Hold a receipt number until the transaction ends, so two tills recording it on two
-    cards at once take turns. A receipt no card has used yet has no row to lock, so this is a
-    PostgreSQL advisory lock keyed on the number (a hash collision only makes two receipts
-    wait for each other). SQLite, for development, has no such lock; the rule holds under
-    concurrency on PostgreSQL."""
+def _lock_receipt(store: Store, reference: str) -> None:
+    """Hold a branch's receipt number until the transaction ends, so two tills recording it on
+    two cards at once take turns. A receipt no card has used yet has no row to lock, so this is
+    a PostgreSQL advisory lock keyed on branch and number (a hash collision only makes two
+    receipts wait for each other). SQLite, for development, has no such lock; the rule holds
+    under concurrency on PostgreSQL."""
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [RECEIPT_LOCK_NAMESPACE, reference]
+            "SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
+            [RECEIPT_LOCK_NAMESPACE, f"{store.pk}:{reference}"],
         )
+
+
+def branch_for(store: Store | None) -> Store:
+    """The branch a sale is recorded in: the one named, else the shop's main branch. A closed
+    branch records nothing new."""
+    store = store if store is not None else Store.main()
+    if not store.is_open:
+        raise BranchClosed(
+            _("%(branch)s is closed and records nothing new.") % {"branch": store.name}
+        )
+    return store
 
 
 def _receipt_used_elsewhere(line_id: int) -> ReceiptUsedOnAnotherCard:
@@ -267,8 +281,12 @@ def _receipt_used_elsewhere(line_id: int) -> ReceiptUsedOnAnotherCard:
 
 
 @transaction.atomic
-def record_purchase(card: Card, amount, *, reference: str, staff, store=None) -> PurchaseRecorded:
-    """Record a purchase and its points. The same receipt on the same card is recorded once:
+def record_purchase(
+    card: Card, amount, *, reference: str, staff, store: Store | None = None
+) -> PurchaseRecorded:
+    """Record a purchase and its points in a branch (the main branch when none is named).
+    A receipt number belongs to its branch: everything below is about one branch's numbers,
+    and another branch may use the same number. The same receipt on the same card is recorded once:
     a repeated call returns `PurchaseRecorded(line=<the first line>, created=False)` and adds
     nothing, a call that wrote the line returns `created=True`; both are decided with the card
     locked. A receipt earns points on one card, for ever: a receipt number with a purchase on
@@ -283,19 +301,21 @@ def record_purchase(card: Card, amount, *, reference: str, staff, store=None) ->
     reference = (reference or "").strip()
     if not reference:
         raise MissingReference
+    store = branch_for(store)
     (card,) = lock_cards(card)
     _require_active(card)
-    _lock_receipt(reference)
+    _lock_receipt(store, reference)
     # One query answers all three: was this receipt recorded already on this card, or on
     # another card (and not reversed there), and is this the card's first purchase?
     this_card = Q(card=card)
+    receipt = Q(store=store, reference=reference)
     purchases = (
         PointTransaction.objects.filter(kind=Kind.PURCHASE)
-        .filter(this_card | Q(reference=reference))
+        .filter(this_card | receipt)
         .aggregate(
             count=Count("pk", filter=this_card),
-            same_receipt=Max("pk", filter=this_card & Q(reference=reference)),
-            elsewhere=Min("pk", filter=~this_card & Q(reference=reference, reversal__isnull=True)),
+            same_receipt=Max("pk", filter=this_card & receipt),
+            elsewhere=Min("pk", filter=~this_card & receipt & Q(reversal__isnull=True)),
         )
     )
     if purchases["same_receipt"] is not None:
@@ -318,7 +338,7 @@ def record_purchase(card: Card, amount, *, reference: str, staff, store=None) ->
                 points,
                 amount=amount,
                 reference=reference,
-                store=store or "",
+                store=store,
                 created_by=staff,
                 tier_name=tier.name if tier else "",
                 tier_multiplier=tier.multiplier if tier else None,
@@ -330,7 +350,9 @@ def record_purchase(card: Card, amount, *, reference: str, staff, store=None) ->
             )
     except IntegrityError:
         # Only reachable where the database cannot lock rows (SQLite): the other request won.
-        line = PointTransaction.objects.get(card=card, kind=Kind.PURCHASE, reference=reference)
+        line = PointTransaction.objects.get(
+            card=card, kind=Kind.PURCHASE, store=store, reference=reference
+        )
         return PurchaseRecorded(line=line, created=False)
     if first and program.first_purchase_bonus:
         _write(card, Kind.FIRST_PURCHASE_BONUS, program.first_purchase_bonus, created_by=staff)
@@ -345,9 +367,12 @@ def record_purchase(card: Card, amount, *, reference: str, staff, store=None) ->
 
 
 @transaction.atomic
-def reverse_purchase(transaction_line: PointTransaction, *, staff, reason: str) -> PointTransaction:
-    """Undo one purchase, once. The balance may go below zero; a negative balance blocks
-    redemption until it is earned back."""
+def reverse_purchase(
+    transaction_line: PointTransaction, *, staff, reason: str, store: Store | None = None
+) -> PointTransaction:
+    """Undo one purchase, once, in the branch that does it (the purchase's branch when none is
+    named). The balance may go below zero; a negative balance blocks redemption until it is
+    earned back."""
     reason = (reason or "").strip()
     if not reason:
         raise MissingReason
@@ -365,6 +390,7 @@ def reverse_purchase(transaction_line: PointTransaction, *, staff, reason: str) 
                 amount=transaction_line.amount,
                 reference=transaction_line.reference,
                 reversal_of=transaction_line,
+                store=store or transaction_line.store,
                 note=reason[:500],
                 created_by=staff,
             )
@@ -413,8 +439,10 @@ def adjust_points(card: Card, points: int, *, staff, reason: str) -> PointTransa
 
 
 @transaction.atomic
-def spend_points(card: Card, points: int, *, source=None, staff=None, note="", reference=""):
-    """Take points off a card for a reward or money off; never below zero."""
+def spend_points(
+    card: Card, points: int, *, source=None, staff=None, note="", reference="", store=None
+):
+    """Take points off a card for a reward or money off (in a branch); never below zero."""
     if not isinstance(points, int) or points <= 0:
         raise InvalidPoints
     (card,) = lock_cards(card)
@@ -429,6 +457,7 @@ def spend_points(card: Card, points: int, *, source=None, staff=None, note="", r
         created_by=staff,
         note=note[:500],
         reference=reference,
+        store=store,
     )
 
 

@@ -114,6 +114,14 @@ class Redemption(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    fulfilled_store = models.ForeignKey(
+        "loyalty.Store",
+        verbose_name=_("used at"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     closed_at = models.DateTimeField(_("cancelled or expired"), null=True, blank=True)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

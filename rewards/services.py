@@ -22,7 +22,16 @@ from django.utils.translation import gettext as _
 from accounts.roles import is_owner
 from loyalty import services as loyalty_services
 from loyalty.exceptions import CardNotActive, InsufficientPoints, NotAllowed
-from loyalty.models import Card, CardStatus, Kind, PointTransaction, Program, Tier, tier_meets
+from loyalty.models import (
+    Card,
+    CardStatus,
+    Kind,
+    PointTransaction,
+    Program,
+    Store,
+    Tier,
+    tier_meets,
+)
 from rewards.exceptions import (
     InvalidPayment,
     InvalidQuantity,
@@ -276,9 +285,11 @@ def find_voucher(text: str) -> Redemption:
     return expire_if_due(redemption)
 
 
-def fulfil_redemption(redemption: Redemption, *, staff) -> Redemption:
-    """Mark a voucher used at the counter. A used, cancelled or expired voucher says which,
-    when and by whom; two staff fulfilling at once fulfil it once."""
+def fulfil_redemption(redemption: Redemption, *, staff, store: Store | None = None) -> Redemption:
+    """Mark a voucher used at the counter of a branch (the main branch when none is named).
+    A used, cancelled or expired voucher says which, when and by whom; two staff fulfilling
+    at once fulfil it once."""
+    store = loyalty_services.branch_for(store)
     with transaction.atomic():
         redemption = _lock_voucher(redemption)
         if (
@@ -290,7 +301,10 @@ def fulfil_redemption(redemption: Redemption, *, staff) -> Redemption:
             redemption.status = RedemptionStatus.FULFILLED
             redemption.fulfilled_at = timezone.now()
             redemption.fulfilled_by = staff
-            redemption.save(update_fields=["status", "fulfilled_at", "fulfilled_by"])
+            redemption.fulfilled_store = store
+            redemption.save(
+                update_fields=["status", "fulfilled_at", "fulfilled_by", "fulfilled_store"]
+            )
             return redemption
     # Raised after the block commits, so an expiry found here keeps its refund and restock.
     raise _refusal(redemption)
@@ -317,13 +331,17 @@ class Payment:
         return -self.line.points
 
 
-def earlier_payment(card: Card, reference: str) -> Payment | None:
-    """The payment already made with points for this receipt on this card, if any."""
+def earlier_payment(card: Card, reference: str, store: Store | None = None) -> Payment | None:
+    """The payment already made with points for this branch's receipt on this card, if any."""
     reference = (reference or "").strip()
     if not reference:
         return None
     line = PointTransaction.objects.filter(
-        card=card, kind=Kind.REDEMPTION, reference=reference, source_id__isnull=True
+        card=card,
+        kind=Kind.REDEMPTION,
+        reference=reference,
+        source_id__isnull=True,
+        store=store if store is not None else Store.main(),
     ).first()
     if line is None:
         return None
@@ -331,25 +349,31 @@ def earlier_payment(card: Card, reference: str) -> Payment | None:
 
 
 @transaction.atomic
-def pay_with_points(card: Card, points: int, *, staff, reference: str) -> Payment:
-    """Take points off a card as money off the current bill, at the program's point value.
+def pay_with_points(
+    card: Card, points: int, *, staff, reference: str, store: Store | None = None
+) -> Payment:
+    """Take points off a card as money off the current bill, at the program's point value, in
+    a branch (the main branch when none is named).
 
-    Points come in the owner's steps and never exceed the balance; the same receipt on the
-    same card is paid once: a double submit returns the first line with `created=False`,
-    decided with the card locked."""
+    Points come in the owner's steps and never exceed the balance; the same receipt of the
+    branch on the same card is paid once: a double submit returns the first line with
+    `created=False`, decided with the card locked."""
     program = Program.current()
     reference = (reference or "").strip()
     if not reference:
         raise InvalidPayment(_("Enter the receipt number."))
     if not isinstance(points, int) or points <= 0 or points % program.pay_with_points_step:
         raise InvalidPayment
+    store = loyalty_services.branch_for(store)
     (card,) = loyalty_services.lock_cards(card)
-    earlier = earlier_payment(card, reference)
+    earlier = earlier_payment(card, reference, store)
     if earlier is not None:
         return earlier
     value = points * program.point_value
     note = _("Paid %(value)s with points") % {"value": f"{value:.2f}"}
-    line = loyalty_services.spend_points(card, points, staff=staff, note=note, reference=reference)
+    line = loyalty_services.spend_points(
+        card, points, staff=staff, note=note, reference=reference, store=store
+    )
     return Payment(line, created=True, value=value)
 
 

@@ -6,7 +6,7 @@ import time_machine
 from django.urls import reverse
 
 from loyalty import services
-from loyalty.models import BonusDay, Card, CardStatus, PointTransaction
+from loyalty.models import BonusDay, Card, CardStatus, PointTransaction, Store
 from tests.factories import make_card
 
 # Session, user, card, program, rewards, rewards held, tiers, earned, bonus days, recent lines,
@@ -62,12 +62,13 @@ def test_member_home_announces_bonus_days_for_their_tier_only(member_client, car
 
 
 def test_history_lists_every_line_with_why_and_balance_after(member_client, card, staff, tiers):
-    services.record_purchase(card, Decimal("12.34"), reference="1042", staff=staff, store="Main")
+    kiosk = Store.objects.create(name="Harbour kiosk")
+    services.record_purchase(card, Decimal("12.34"), reference="1042", staff=staff, store=kiosk)
     page = member_client.get(reverse("history")).content.decode()
     assert "Purchase" in page
     assert "€12.34" in page
     assert "receipt 1042" in page
-    assert "Main" in page
+    assert "Harbour kiosk" in page
     assert "Welcome bonus" in page
     assert "Balance after:" in page
 
