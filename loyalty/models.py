@@ -403,6 +403,15 @@ class PointTransaction(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # A line written through the till API has no staff member: it names the till's key.
+    till_key = models.ForeignKey(
+        "TillKey",
+        verbose_name=_("till key"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="lines",
+    )
     created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     source_type = models.ForeignKey(
         ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -667,8 +676,9 @@ class IdempotentRequest(models.Model):
     till_key = models.ForeignKey(TillKey, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=255)
     fingerprint = models.CharField(max_length=64)
-    status_code = models.PositiveSmallIntegerField()
-    response = models.JSONField()
+    # Empty while the first request is being answered; a retry waits for it on the unique key.
+    status_code = models.PositiveSmallIntegerField(null=True)
+    response = models.JSONField(null=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Replace
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -200,3 +200,25 @@ def payment_steps(balance: int, program: Program, *, limit: int = 40) -> list[tu
     return [
         (points, points * program.point_value) for points in range(step, max(balance, 0) + 1, step)
     ][:limit]
+
+
+PHONE_PUNCTUATION = " -()+"
+
+
+def cards_by_phone(text: str, *, limit: int = 20) -> list[Card]:
+    """Cards of members whose phone number is this one, comparing the digits only (a member
+    types "+358 40 123 4567", a till sends "358401234567"). Fewer than five digits match nothing,
+    as the portal refuses such numbers."""
+    digits = "".join(char for char in text if char in "0123456789")
+    if len(digits) < 5 or len(digits) > 32:
+        return []
+    phone = F("user__phone")
+    for char in PHONE_PUNCTUATION:
+        phone = Replace(phone, Value(char), Value(""))
+    return list(
+        Card.objects.annotate(phone_digits=phone)
+        .filter(phone_digits=digits)
+        .exclude(status=CardStatus.REPLACED)
+        .select_related("user", "tier")
+        .order_by("status", "pk")[:limit]
+    )

@@ -201,6 +201,7 @@ def issue_card(
     holder_email: str = "",
     staff=None,
     physical: bool = False,
+    till_key=None,
 ) -> Card:
     """Issue a new card with the sign-up bonus: digital for an online sign-up, printed with a
     claim PIN for a walk-in at the counter. A member holds one active card at a time."""
@@ -221,7 +222,7 @@ def issue_card(
     program = Program.current()
     (card,) = lock_cards(card)
     if program.signup_bonus:
-        _write(card, Kind.SIGNUP_BONUS, program.signup_bonus, created_by=staff)
+        _write(card, Kind.SIGNUP_BONUS, program.signup_bonus, created_by=staff, till_key=till_key)
     _promote(card, program)
     return card
 
@@ -282,7 +283,7 @@ def _receipt_used_elsewhere(line_id: int) -> ReceiptUsedOnAnotherCard:
 
 @transaction.atomic
 def record_purchase(
-    card: Card, amount, *, reference: str, staff, store: Store | None = None
+    card: Card, amount, *, reference: str, staff, store: Store | None = None, till_key=None
 ) -> PurchaseRecorded:
     """Record a purchase and its points in a branch (the main branch when none is named).
     A receipt number belongs to its branch: everything below is about one branch's numbers,
@@ -340,6 +341,7 @@ def record_purchase(
                 reference=reference,
                 store=store,
                 created_by=staff,
+                till_key=till_key,
                 tier_name=tier.name if tier else "",
                 tier_multiplier=tier.multiplier if tier else None,
                 bonus_multiplier=by_multiplier.multiplier if by_multiplier else None,
@@ -355,7 +357,13 @@ def record_purchase(
         )
         return PurchaseRecorded(line=line, created=False)
     if first and program.first_purchase_bonus:
-        _write(card, Kind.FIRST_PURCHASE_BONUS, program.first_purchase_bonus, created_by=staff)
+        _write(
+            card,
+            Kind.FIRST_PURCHASE_BONUS,
+            program.first_purchase_bonus,
+            created_by=staff,
+            till_key=till_key,
+        )
     _promote(card, program, tiers)
     if first and card.user_id:
         _reward_referral(card, program)
@@ -368,7 +376,12 @@ def record_purchase(
 
 @transaction.atomic
 def reverse_purchase(
-    transaction_line: PointTransaction, *, staff, reason: str, store: Store | None = None
+    transaction_line: PointTransaction,
+    *,
+    staff,
+    reason: str,
+    store: Store | None = None,
+    till_key=None,
 ) -> PointTransaction:
     """Undo one purchase, once, in the branch that does it (the purchase's branch when none is
     named). The balance may go below zero; a negative balance blocks redemption until it is
@@ -393,6 +406,7 @@ def reverse_purchase(
                 store=store or transaction_line.store,
                 note=reason[:500],
                 created_by=staff,
+                till_key=till_key,
             )
     except IntegrityError as error:
         raise AlreadyReversed from error
@@ -440,7 +454,15 @@ def adjust_points(card: Card, points: int, *, staff, reason: str) -> PointTransa
 
 @transaction.atomic
 def spend_points(
-    card: Card, points: int, *, source=None, staff=None, note="", reference="", store=None
+    card: Card,
+    points: int,
+    *,
+    source=None,
+    staff=None,
+    note="",
+    reference="",
+    store=None,
+    till_key=None,
 ):
     """Take points off a card for a reward or money off (in a branch); never below zero."""
     if not isinstance(points, int) or points <= 0:
@@ -458,6 +480,7 @@ def spend_points(
         note=note[:500],
         reference=reference,
         store=store,
+        till_key=till_key,
     )
 
 

@@ -350,7 +350,13 @@ def earlier_payment(card: Card, reference: str, store: Store | None = None) -> P
 
 @transaction.atomic
 def pay_with_points(
-    card: Card, points: int, *, staff, reference: str, store: Store | None = None
+    card: Card,
+    points: int,
+    *,
+    staff,
+    reference: str,
+    store: Store | None = None,
+    till_key=None,
 ) -> Payment:
     """Take points off a card as money off the current bill, at the program's point value, in
     a branch (the main branch when none is named).
@@ -372,7 +378,7 @@ def pay_with_points(
     value = points * program.point_value
     note = _("Paid %(value)s with points") % {"value": f"{value:.2f}"}
     line = loyalty_services.spend_points(
-        card, points, staff=staff, note=note, reference=reference, store=store
+        card, points, staff=staff, note=note, reference=reference, store=store, till_key=till_key
     )
     return Payment(line, created=True, value=value)
 

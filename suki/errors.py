@@ -6,7 +6,7 @@ import sys
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.urls import reverse
@@ -18,6 +18,8 @@ RETRY_AFTER_SECONDS = 30
 
 
 def bad_request(request, exception=None):
+    if _in_api(request):
+        return _problem(400, "bad-request", _("The request cannot be read."))
     return _page("400.html", status=400)
 
 
@@ -31,6 +33,8 @@ def permission_denied(request, exception=None):
 
 
 def page_not_found(request, exception=None):
+    if _in_api(request):
+        return _problem(404, "not-found", _("There is nothing at this address."))
     return _page("404.html", status=404)
 
 
@@ -40,6 +44,8 @@ def server_error(request):
     error = sys.exc_info()[1]
     if isinstance(error, OperationalError | InterfaceError):
         return unavailable()
+    if _in_api(request):
+        return _problem(500, "server-error", _("Something went wrong on our side."))
     return _page("500.html", status=500)
 
 
@@ -56,6 +62,16 @@ def _staff_in_admin(request):
         return False
     user = getattr(request, "user", None)
     return user is not None and user.is_active and user.is_staff
+
+
+def _in_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def _problem(status, slug, detail):
+    """The till API's errors are problem documents (RFC 9457) even before a view runs."""
+    body = {"type": f"/api/problems/{slug}", "title": detail, "status": status, "detail": detail}
+    return JsonResponse(body, status=status, content_type="application/problem+json")
 
 
 def _page(template, *, status):

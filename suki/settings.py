@@ -275,5 +275,32 @@ LOGGING = {
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
+# The till API (loyalty/api_base.py): JSON only, a till key on every request, problem documents.
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["loyalty.api_base.TillKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["loyalty.api_base.HasTillKey"],
+    "DEFAULT_THROTTLE_CLASSES": ["loyalty.api_base.TillKeyThrottle"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "loyalty.api_base.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Suki till API",
+    "DESCRIPTION": (
+        "Tills and online shops record purchases, pay with points, use vouchers and enrol "
+        "members. Send `Authorization: Api-Key <key>`; errors are RFC 9457 problem documents."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
 # Absolute links in e-mails (confirmation links use the request's own host).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from loyalty import views
-from suki import health, pages
+from suki import api, health, pages
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -21,6 +21,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/", include((api.version_1, "api"))),
+    path("api/", include(api.urlpatterns)),
 ]
 
 if settings.DEBUG:
