@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from accounts import emails
 from accounts.roles import is_owner
 from core.dates import next_birthday, shift_months
-from loyalty import cardnumbers
+from loyalty import cardnumbers, events
 from loyalty.exceptions import (
     AlreadyClaimed,
     AlreadyReversed,
@@ -64,6 +64,8 @@ from loyalty.models import (
     TierChange,
 )
 from loyalty.selectors import applicable_bonus_days, earned_points
+from webhooks.models import Event
+from webhooks.services import emit
 
 MAX_FAILED_CLAIMS = 5
 
@@ -140,6 +142,7 @@ def _promote(card: Card, program: Program, tiers: list[Tier] | None = None) -> T
     )
     card.tier = best
     Card.objects.filter(pk=card.pk).update(tier=best, tier_warned_at=None)
+    emit(Event.TIER_CHANGED, events.tier_changed(change))
     if card.user_id and current is not None:
         emails.send_to_member("tier_up", card.user, {"card": card, "tier": best})
     return change
@@ -224,6 +227,7 @@ def issue_card(
     if program.signup_bonus:
         _write(card, Kind.SIGNUP_BONUS, program.signup_bonus, created_by=staff, till_key=till_key)
     _promote(card, program)
+    emit(Event.MEMBER_JOINED, events.member_joined(card))
     return card
 
 
@@ -371,6 +375,7 @@ def record_purchase(
         emails.send_to_member(
             "purchase", card.user, {"card": card, "line": line}, optional_list="receipts"
         )
+    emit(Event.PURCHASE_RECORDED, events.purchase_recorded(line))
     return PurchaseRecorded(line=line, created=True)
 
 
@@ -396,7 +401,7 @@ def reverse_purchase(
         raise AlreadyReversed
     try:
         with transaction.atomic():
-            return _write(
+            line = _write(
                 card,
                 Kind.PURCHASE_REVERSAL,
                 -transaction_line.points,
@@ -410,6 +415,8 @@ def reverse_purchase(
             )
     except IntegrityError as error:
         raise AlreadyReversed from error
+    emit(Event.PURCHASE_REVERSED, events.purchase_reversed(line))
+    return line
 
 
 @transaction.atomic
@@ -917,8 +924,11 @@ def _move_down(
     if not lower:
         return 0
     to = lower[-1]
-    TierChange.objects.create(card=card, from_tier=current, to_tier=to, reason=f"Tier review {day}")
+    change = TierChange.objects.create(
+        card=card, from_tier=current, to_tier=to, reason=f"Tier review {day}"
+    )
     Card.objects.filter(pk=card.pk).update(tier=to, tier_warned_at=None)
+    emit(Event.TIER_CHANGED, events.tier_changed(change))
     if card.user_id:
         emails.send_to_member("tier_down", card.user, {"card": card, "tier": to, "was": current})
     return 1

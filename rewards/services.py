@@ -32,6 +32,7 @@ from loyalty.models import (
     Tier,
     tier_meets,
 )
+from rewards import events
 from rewards.exceptions import (
     InvalidPayment,
     InvalidQuantity,
@@ -56,6 +57,8 @@ from rewards.models import (
     Reward,
     RewardKind,
 )
+from webhooks.models import Event
+from webhooks.services import emit
 
 OPEN_STATUSES = [RedemptionStatus.ISSUED, RedemptionStatus.FULFILLED]
 
@@ -189,9 +192,11 @@ def _create_voucher(**fields) -> Redemption:
     for _attempt in range(5):
         try:
             with transaction.atomic():
-                return Redemption.objects.create(code=new_voucher_code(), **fields)
+                redemption = Redemption.objects.create(code=new_voucher_code(), **fields)
         except IntegrityError:  # a code collision: 32^10 makes it rare, not impossible
             continue
+        emit(Event.VOUCHER_ISSUED, events.voucher(redemption))
+        return redemption
     raise RuntimeError("Could not find a free voucher code.")
 
 
@@ -305,6 +310,8 @@ def fulfil_redemption(redemption: Redemption, *, staff, store: Store | None = No
             redemption.save(
                 update_fields=["status", "fulfilled_at", "fulfilled_by", "fulfilled_store"]
             )
+            # Built only for a subscriber: it reads the card, which the lock left unloaded.
+            emit(Event.VOUCHER_USED, lambda: events.voucher(redemption))
             return redemption
     # Raised after the block commits, so an expiry found here keeps its refund and restock.
     raise _refusal(redemption)

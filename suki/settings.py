@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "accounts",
     "loyalty",
+    "webhooks",
     "rewards",
     "surveys",
     "suki",

@@ -26,7 +26,7 @@ from core import emails
 from loyalty import services as loyalty_services
 from loyalty.models import Card, CardStatus, Kind, PointTransaction, Program
 from loyalty.templatetags.loyalty import points
-from surveys import selectors
+from surveys import events, selectors
 from surveys.exceptions import ComplaintError
 from surveys.models import (
     PROMISES,
@@ -45,6 +45,8 @@ from surveys.models import (
     Response,
     SLATarget,
 )
+from webhooks.models import Event
+from webhooks.services import emit
 
 # Where each status may go next; reopening sends a resolved or closed case back to work.
 TRANSITIONS = {
@@ -127,6 +129,7 @@ def file_complaint(
     complaint.reference = f"C-{complaint.created_at:%Y}-{complaint.pk:06d}"
     Complaint.objects.filter(pk=complaint.pk).update(reference=complaint.reference)
     _event(complaint, "created", complaint.get_channel_display(), actor=user)
+    emit(Event.COMPLAINT_OPENED, events.complaint_opened(complaint))
     emails.send(
         "complaint_received",
         complaint.email,
