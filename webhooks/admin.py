@@ -21,6 +21,12 @@ RECENT_DELIVERIES = 10
 
 
 class EndpointForm(forms.ModelForm):
+    url = forms.URLField(
+        label=gettext_lazy("address"),
+        max_length=500,
+        assume_scheme="https",
+        help_text=Endpoint._meta.get_field("url").help_text,
+    )
     events = forms.MultipleChoiceField(
         label=gettext_lazy("events"),
         choices=Event.choices,
