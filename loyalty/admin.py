@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -22,6 +23,7 @@ from loyalty.models import (
     Program,
     Referral,
     RetiredCardNumber,
+    Store,
     Tier,
     TierChange,
 )
@@ -75,6 +77,32 @@ class ProgramAdmin(admin.ModelAdmin):
 class TierAdmin(admin.ModelAdmin):
     list_display = ["name", "threshold", "multiplier", "colour"]
     ordering = ["threshold"]
+
+
+@admin.register(Store)
+class StoreAdmin(admin.ModelAdmin):
+    list_display = ["name", "address", "is_open", "limited_staff"]
+    list_filter = ["is_open"]
+    search_fields = ["name", "address"]
+    filter_horizontal = ["staff"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(limited=Count("staff"))
+
+    @admin.display(description=gettext_lazy("staff limited to it"), ordering="limited")
+    def limited_staff(self, store):
+        return store.limited
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "staff":
+            kwargs["queryset"] = User.objects.filter(is_staff=True).order_by("email")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def has_delete_permission(self, request, obj=None):
+        # A branch with sales stays, closed; its lines keep pointing at it.
+        if obj is not None and obj.lines.exists():
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 @admin.register(BonusDay)
@@ -257,11 +285,12 @@ class PointTransactionAdmin(CheckedDateHierarchyMixin, ReadOnlyAdminMixin, admin
         "balance_after",
         "amount",
         "reference",
+        "store",
         "created_by",
     ]
-    list_filter = ["kind", "created_at"]
+    list_filter = ["kind", "store", "created_at"]
     search_fields = ["card__number", "reference", "note"]
-    list_select_related = ["card", "created_by"]
+    list_select_related = ["card", "created_by", "store"]
     date_hierarchy = "created_at"
     show_full_result_count = False
     readonly_fields = [
@@ -318,3 +347,7 @@ class ReferralAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(DailyRun)
 class DailyRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["day", "finished_at", "summary"]
+
+
+# The till API's keys have their own module; importing it registers them.
+from loyalty import till_key_admin  # noqa: E402, F401

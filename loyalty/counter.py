@@ -7,9 +7,11 @@ is shown on the card's page after a redirect (so a reload never records twice).
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,13 +19,53 @@ from core.admin import admin_context
 from core.codes import barcode_data_uri, qr_svg
 from core.inputs import only_digits
 from core.money import format_money
-from loyalty import cardnumbers, selectors, services
+from loyalty import branches, cardnumbers, selectors, services
 from loyalty.exceptions import LoyaltyError
 from loyalty.forms import CardLookupForm, EnrolForm, PurchaseForm, ReasonForm
 from loyalty.models import Card, CardStatus, PointTransaction, Program
 from loyalty.templatetags.loyalty import points, signed_points
 
 counter_permission = permission_required("loyalty.use_counter", raise_exception=True)
+
+
+def branch_or_choose(request, back: str):
+    """The branch this counter records in, or a redirect to choosing one (then back to
+    `back`): a sale is never recorded in a branch nobody chose."""
+    store = branches.current(request)
+    if store is not None:
+        return store, None
+    messages.warning(request, _("Choose the branch this counter works in first."))
+    return None, redirect(reverse("admin:counter_branch") + "?" + urlencode({"next": back}))
+
+
+@counter_permission
+def choose_branch(request):
+    """Pick the branch once per device; the choice is remembered on this device."""
+    stores = list(branches.allowed(request.user))
+    back = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+        back = ""
+    if request.method == "POST":
+        chosen = next((s for s in stores if str(s.pk) == request.POST.get("branch")), None)
+        if chosen is None:
+            messages.error(request, _("Choose one of the branches you work at."))
+        else:
+            messages.success(
+                request, _("This counter now records in %(branch)s.") % {"branch": chosen.name}
+            )
+            response = HttpResponseRedirect(back or reverse("admin:counter"))
+            return branches.remember(response, chosen)
+    return render(
+        request,
+        "admin/counter/branch.html",
+        admin_context(
+            request,
+            title=_("Choose your branch"),
+            stores=stores,
+            current=branches.current(request),
+            next=back,
+        ),
+    )
 
 
 @counter_permission
@@ -49,7 +91,13 @@ def lookup(request):
     return render(
         request,
         "admin/counter/lookup.html",
-        admin_context(request, form=form, results=results, title=_("Counter")),
+        admin_context(
+            request,
+            form=form,
+            results=results,
+            title=_("Counter"),
+            branch=branches.current(request),
+        ),
     )
 
 
@@ -73,6 +121,7 @@ def card_view(request, card_id):
         purchase_form=PurchaseForm(),
         payment_steps=selectors.payment_steps(card.balance, program),
         lookup_form=CardLookupForm(),
+        branch=branches.current(request),
     )
     return render(request, "admin/counter/card.html", context)
 
@@ -85,12 +134,16 @@ def purchase(request, card_id):
     if not form.is_valid():
         messages.error(request, _("Enter the amount and the receipt number."))
         return redirect("admin:counter_card", card.pk)
+    store, choose = branch_or_choose(request, reverse("admin:counter_card", args=[card.pk]))
+    if choose:
+        return choose
     try:
         recorded = services.record_purchase(
             card,
             form.cleaned_data["amount"].replace(",", "."),
             reference=form.cleaned_data["reference"],
             staff=request.user,
+            store=store,
         )
     except LoyaltyError as error:
         messages.error(request, str(error))
@@ -128,9 +181,12 @@ def reverse_purchase(request, line_id):
     if not form.is_valid():
         messages.error(request, _("Give a reason for the reversal."))
         return redirect("admin:counter_card", line.card_id)
+    store, choose = branch_or_choose(request, reverse("admin:counter_card", args=[line.card_id]))
+    if choose:
+        return choose
     try:
         reversal = services.reverse_purchase(
-            line, staff=request.user, reason=form.cleaned_data["reason"]
+            line, staff=request.user, reason=form.cleaned_data["reason"], store=store
         )
     except LoyaltyError as error:
         messages.error(request, str(error))

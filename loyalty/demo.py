@@ -224,7 +224,18 @@ class Visit:
     reference: str = ""
 
 
+def seed_branches():
+    """The café's two branches: the shop's first branch becomes Main Street."""
+    first = Store.objects.order_by("pk").first()
+    if first is not None and first.name == "Main branch" and not first.lines.exists():
+        first.name, first.address = STORES[0], ADDRESSES[STORES[0]]
+        first.save()
+    for name in STORES:
+        Store.objects.get_or_create(name=name, defaults={"address": ADDRESSES[name]})
+
+
 def seed_program(staff):
+    seed_branches()
     program = Program.current()
     for name, threshold, multiplier, colour, benefits in TIERS:
         Tier.objects.get_or_create(
@@ -425,9 +436,7 @@ def _sign_up(user, referred_by):
 
 def _purchase(visit, staff):
     card = Card.objects.get(user=visit.user, status=CardStatus.ACTIVE)
-    store, _ = Store.objects.get_or_create(
-        name=visit.store, defaults={"address": ADDRESSES[visit.store]}
-    )
+    store = Store.objects.get(name=visit.store)
     services.record_purchase(
         card, visit.amount, reference=visit.reference, staff=staff, store=store
     )

@@ -36,9 +36,18 @@ class Window:
 
     start: datetime.datetime
     end: datetime.datetime
+    store_id: int | None = None  # one branch's sales only; None for the whole shop
 
     def q(self, field: str = "created_at") -> Q:
         return Q(**{f"{field}__gte": self.start, f"{field}__lt": self.end})
+
+    def at_branch(self, field: str = "store") -> Q:
+        """The rows of the chosen branch (`field` names the branch column), or every row."""
+        return Q(**{f"{field}_id": self.store_id}) if self.store_id else Q()
+
+    def ending(self, days: int) -> Window:
+        """The `days` before this window's end, at the same branch."""
+        return Window(self.end - datetime.timedelta(days=days), self.end, self.store_id)
 
 
 def first_cards() -> Q:
@@ -63,12 +72,12 @@ def member_figures(now: Window, before: Window) -> dict[str, dict]:
         new_now=Count("pk", filter=now.q()),
         new_before=Count("pk", filter=before.q()),
     )
-    active_now = Window(now.end - datetime.timedelta(days=ACTIVE_DAYS), now.end)
-    active_before = Window(before.end - datetime.timedelta(days=ACTIVE_DAYS), before.end)
+    active_now = now.ending(ACTIVE_DAYS)
+    active_before = before.ending(ACTIVE_DAYS)
     earliest = min(before.start, active_before.start)
     per_card = (
         visits()
-        .filter(created_at__gte=earliest, created_at__lt=now.end)
+        .filter(now.at_branch(), created_at__gte=earliest, created_at__lt=now.end)
         .values("card")
         .annotate(
             visits_now=Count("pk", filter=now.q()),
@@ -209,9 +218,12 @@ def _start_of_next_day(field: str):
 
 
 def period_points(now: Window, before: Window) -> dict:
-    """Points issued by kind, redeemed and expired in both windows: one grouped query."""
+    """Points issued by kind, redeemed and expired in both windows: one grouped query. At one
+    branch, the lines recorded there: purchases, reversals and payments with points."""
     rows = (
-        PointTransaction.objects.filter(created_at__gte=before.start, created_at__lt=now.end)
+        PointTransaction.objects.filter(
+            now.at_branch(), created_at__gte=before.start, created_at__lt=now.end
+        )
         .values("kind")
         .annotate(
             now=Coalesce(Sum("points", filter=now.q()), 0),
@@ -243,15 +255,18 @@ def period_points(now: Window, before: Window) -> dict:
     return figures
 
 
-def today_so_far(start: datetime.datetime) -> dict:
-    """Visits, spend and points issued since `start` (today's midnight), and new members:
-    two small queries over today's rows only."""
+def today_so_far(start: datetime.datetime, store_id: int | None = None) -> dict:
+    """Visits, spend and points issued since `start` (today's midnight), at one branch or the
+    whole shop, and new members: three small queries over today's rows only."""
     issued = ~Q(kind__in=NOT_ISSUED)
-    lines = PointTransaction.objects.filter(created_at__gte=start).aggregate(
+    here = Window(start, start, store_id).at_branch()
+    lines = PointTransaction.objects.filter(here, created_at__gte=start).aggregate(
         points=Coalesce(Sum("points", filter=issued), 0)
     )
     purchases = (
-        visits().filter(created_at__gte=start).aggregate(visits=Count("pk"), spend=Sum("amount"))
+        visits()
+        .filter(here, created_at__gte=start)
+        .aggregate(visits=Count("pk"), spend=Sum("amount"))
     )
     joined = Card.objects.filter(first_cards(), created_at__gte=start).count()
     return {**lines, **purchases, "new": joined}
@@ -337,7 +352,7 @@ def staff_figures(now: Window, program: Program | None = None) -> list[dict]:
     )
     rows = (
         PointTransaction.objects.filter(
-            now.q(), created_by__isnull=False, created_by__is_staff=True
+            now.q(), now.at_branch(), created_by__isnull=False, created_by__is_staff=True
         )
         .values(
             "created_by", "created_by__first_name", "created_by__last_name", "created_by__email"

@@ -196,10 +196,11 @@ class RedemptionAdmin(CheckedDateHierarchyMixin, ReadOnlyAdminMixin, admin.Model
         "created_at",
         "valid_until",
         "fulfilled_by",
+        "fulfilled_store",
     ]
-    list_filter = ["status", "reward", "created_at"]
+    list_filter = ["status", "reward", "fulfilled_store", "created_at"]
     search_fields = ["code", "card__number", "card__user__email", "reward__name"]
-    list_select_related = ["reward", "card", "fulfilled_by"]
+    list_select_related = ["reward", "card", "fulfilled_by", "fulfilled_store"]
     date_hierarchy = "created_at"
     actions = [export_csv]
     readonly_fields = [
@@ -213,6 +214,7 @@ class RedemptionAdmin(CheckedDateHierarchyMixin, ReadOnlyAdminMixin, admin.Model
         "valid_until",
         "fulfilled_at",
         "fulfilled_by",
+        "fulfilled_store",
         "closed_at",
         "closed_by",
     ]

@@ -3,13 +3,16 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.admin import admin_context
 from core.exceptions import DomainError
 from core.money import format_money
-from loyalty.counter import counter_permission
+from loyalty import branches
+from loyalty.counter import branch_or_choose, counter_permission
 from loyalty.models import Card, Program
 from loyalty.selectors import payment_steps
 from loyalty.templatetags.loyalty import points
@@ -32,7 +35,12 @@ def voucher_lookup(request):
         else:
             refusal = services.refusal_for(redemption)
     context = admin_context(
-        request, title=_("Vouchers"), form=form, redemption=redemption, refusal=refusal
+        request,
+        title=_("Vouchers"),
+        form=form,
+        redemption=redemption,
+        refusal=refusal,
+        branch=branches.current(request),
     )
     return render(request, "admin/counter/voucher.html", context)
 
@@ -41,8 +49,13 @@ def voucher_lookup(request):
 @require_POST
 def fulfil(request, redemption_id):
     redemption = get_object_or_404(Redemption, pk=redemption_id)
+    store, choose = branch_or_choose(
+        request, reverse("admin:counter_vouchers") + "?" + urlencode({"code": redemption.code})
+    )
+    if choose:
+        return choose
     try:
-        services.fulfil_redemption(redemption, staff=request.user)
+        services.fulfil_redemption(redemption, staff=request.user, store=store)
     except DomainError as error:
         messages.error(request, str(error))
     else:
@@ -60,6 +73,9 @@ def pay(request, card_id):
     card = get_object_or_404(Card, pk=card_id)
     steps = [(step, step) for step, _value in payment_steps(card.balance, Program.current())]
     form = PayWithPointsForm(request.POST, steps=steps)
+    store, choose = branch_or_choose(request, reverse("admin:counter_card", args=[card.pk]))
+    if choose:
+        return choose
     if form.is_valid():
         try:
             payment = services.pay_with_points(
@@ -67,13 +83,14 @@ def pay(request, card_id):
                 form.cleaned_data["points"],
                 staff=request.user,
                 reference=form.cleaned_data["reference"],
+                store=store,
             )
         except DomainError as error:
             messages.error(request, str(error))
             return redirect("admin:counter_card", card.pk)
     else:
         # A resubmitted form may name points the balance no longer offers.
-        payment = services.earlier_payment(card, request.POST.get("reference", ""))
+        payment = services.earlier_payment(card, request.POST.get("reference", ""), store)
         if payment is None:
             messages.error(request, _("Choose the points to use and enter the receipt number."))
             return redirect("admin:counter_card", card.pk)

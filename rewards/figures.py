@@ -16,15 +16,15 @@ TOP_REWARDS = 5
 
 def reward_figures(now: Window, before: Window) -> dict:
     """Vouchers issued, used, cancelled and expired in both windows, donations, and the
-    rewards members chose most in this window."""
+    rewards members chose most in this window. At one branch, the vouchers used there (members
+    choose rewards online, for the whole shop)."""
     counts = {}
+    used = Q(status=RedemptionStatus.FULFILLED) & now.at_branch("fulfilled_store")
     for side, window in (("now", now), ("before", before)):
         counts.update(
             {
                 f"issued_{side}": Count("pk", filter=window.q()),
-                f"used_{side}": Count(
-                    "pk", filter=window.q("fulfilled_at") & Q(status=RedemptionStatus.FULFILLED)
-                ),
+                f"used_{side}": Count("pk", filter=window.q("fulfilled_at") & used),
                 f"cancelled_{side}": Count(
                     "pk", filter=window.q("closed_at") & Q(status=RedemptionStatus.CANCELLED)
                 ),
@@ -35,7 +35,8 @@ def reward_figures(now: Window, before: Window) -> dict:
                     Sum(
                         "points",
                         filter=window.q("fulfilled_at")
-                        & Q(status=RedemptionStatus.FULFILLED, reward__kind=RewardKind.DONATION),
+                        & used
+                        & Q(reward__kind=RewardKind.DONATION),
                     ),
                     0,
                 ),

@@ -30,6 +30,7 @@ class SukiAdminSite(admin.AdminSite):
         urls = [
             path("counter/", view(counter.lookup), name="counter"),
             path("counter/enrol/", view(counter.enrol), name="counter_enrol"),
+            path("counter/branch/", view(counter.choose_branch), name="counter_branch"),
             path("counter/card/<int:card_id>/", view(counter.card_view), name="counter_card"),
             path(
                 "counter/card/<int:card_id>/purchase/",

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 from core.money import format_money
 from loyalty import figures as loyalty_figures
 from loyalty.figures import Window
-from loyalty.models import Kind, Program
+from loyalty.models import Kind, Program, Store
 from rewards import figures as reward_figures
 from rewards.models import RedemptionStatus
 from suki.models import DashboardSnapshot
@@ -45,6 +45,12 @@ class PeriodForm(forms.Form):
     )
     start = forms.DateField(label=gettext_lazy("From"), required=False)
     end = forms.DateField(label=gettext_lazy("To"), required=False)
+    branch = forms.ModelChoiceField(
+        label=gettext_lazy("Branch"),
+        queryset=Store.objects.all(),
+        required=False,
+        empty_label=gettext_lazy("All branches"),
+    )
 
     def __init__(self, data, *, today: datetime.date):
         super().__init__(data)
@@ -71,11 +77,12 @@ class Period:
 
     start: datetime.date
     end: datetime.date
+    store: Store | None = None  # one branch's sales, or the whole shop
 
     @classmethod
-    def last(cls, days: int, today: datetime.date) -> Period:
+    def last(cls, days: int, today: datetime.date, store: Store | None = None) -> Period:
         """The last `days` whole days: to the end of yesterday (today is shown on its own)."""
-        return cls(today - datetime.timedelta(days=days), today - datetime.timedelta(days=1))
+        return cls(today - datetime.timedelta(days=days), today - datetime.timedelta(days=1), store)
 
     @classmethod
     def from_query(cls, data, today: datetime.date) -> tuple[Period, PeriodForm]:
@@ -83,10 +90,10 @@ class Period:
         or says something the form refuses (the form then carries the message)."""
         form = PeriodForm(data, today=today)
         if form.is_valid():
+            store = form.cleaned_data["branch"]
             if form.cleaned_data["start"]:
-                return cls(form.cleaned_data["start"], form.cleaned_data["end"]), form
-            if form.cleaned_data["period"]:
-                return cls.last(form.cleaned_data["period"], today), form
+                return cls(form.cleaned_data["start"], form.cleaned_data["end"], store), form
+            return cls.last(form.cleaned_data["period"] or PRESETS[0], today, store), form
         return cls.last(PRESETS[0], today), form
 
     @property
@@ -95,13 +102,17 @@ class Period:
 
     def previous(self) -> Period:
         length = datetime.timedelta(days=self.days)
-        return Period(self.start - length, self.end - length)
+        return Period(self.start - length, self.end - length, self.store)
 
     def window(self) -> Window:
         tz = timezone.get_current_timezone()
         start = datetime.datetime.combine(self.start, datetime.time.min)
         end = datetime.datetime.combine(self.end + datetime.timedelta(days=1), datetime.time.min)
-        return Window(timezone.make_aware(start, tz), timezone.make_aware(end, tz))
+        return Window(
+            timezone.make_aware(start, tz),
+            timezone.make_aware(end, tz),
+            self.store.pk if self.store else None,
+        )
 
 
 @dataclass
@@ -147,7 +158,8 @@ def heavy_figures(
 ) -> tuple[dict, DashboardSnapshot | None]:
     """The figures that read the whole ledger: from last night's snapshot when the period is
     one of the presets the daily run works out, otherwise worked out now."""
-    if period.end == today - datetime.timedelta(days=1) and period.days in PRESETS:
+    preset = period.end == today - datetime.timedelta(days=1) and period.days in PRESETS
+    if preset and period.store is None:
         snapshot = DashboardSnapshot.objects.filter(day=today, days=period.days).first()
         if snapshot is not None:
             return snapshot.figures, snapshot
@@ -205,6 +217,11 @@ def within(window: Window, field_name: str = "created_at") -> dict[str, str]:
     return {f"{field_name}__gte": str(window.start), f"{field_name}__lt": str(window.end)}
 
 
+def at_branch(window: Window, field_name: str = "store") -> dict[str, str]:
+    """The admin list parameter that keeps the rows of the window's branch, if it has one."""
+    return {f"{field_name}__id__exact": str(window.store_id)} if window.store_id else {}
+
+
 def build(data, *, moment: datetime.datetime | None = None) -> Dashboard:
     moment = moment or timezone.now()
     today = timezone.localdate(moment)
@@ -212,6 +229,7 @@ def build(data, *, moment: datetime.datetime | None = None) -> Dashboard:
     previous = period.previous()
     now = period.window()
     dashboard = Dashboard(period, previous, form)
+    dashboard.extras["branches"] = list(Store.objects.all())
 
     heavy, snapshot = heavy_figures(period, today, moment=moment)
     dashboard.snapshot = snapshot
@@ -220,7 +238,7 @@ def build(data, *, moment: datetime.datetime | None = None) -> Dashboard:
     cards = loyalty_figures.card_figures(program, today)
     points = {**heavy["points"], **cards}
     start_of_today = Period(today, today).window().start
-    dashboard.today = loyalty_figures.today_so_far(start_of_today)
+    dashboard.today = loyalty_figures.today_so_far(start_of_today, now.store_id)
     tiers = {**cards["tiers"], **heavy["tier_moves"]}
     rewards = heavy["rewards"]
     scores = {
@@ -235,7 +253,10 @@ def build(data, *, moment: datetime.datetime | None = None) -> Dashboard:
     detractors = list(survey_figures.latest_detractors(now))
 
     m, mb = members["now"], members["before"]
-    visits_link = admin_list("loyalty_pointtransaction", kind__exact=Kind.PURCHASE, **within(now))
+    here = at_branch(now)
+    visits_link = admin_list(
+        "loyalty_pointtransaction", kind__exact=Kind.PURCHASE, **within(now), **here
+    )
     dashboard.sections["members"] = [
         Figure(_("Members"), m["total"], mb["total"], link=admin_list("loyalty_card")),
         Figure(
@@ -248,7 +269,8 @@ def build(data, *, moment: datetime.datetime | None = None) -> Dashboard:
             link=admin_list(
                 "loyalty_pointtransaction",
                 kind__exact=Kind.PURCHASE,
-                **within(Window(now.end - datetime.timedelta(days=90), now.end)),
+                **within(now.ending(loyalty_figures.ACTIVE_DAYS)),
+                **here,
             ),
             note=_("a purchase in the 90 days to the period's end"),
         ),
@@ -286,14 +308,14 @@ def build(data, *, moment: datetime.datetime | None = None) -> Dashboard:
             p["issued"],
             pb["issued"],
             kind="points",
-            link=admin_list(ledger, **within(now)),
+            link=admin_list(ledger, **within(now), **here),
         ),
         Figure(
             _("Points redeemed"),
             p["redeemed"],
             pb["redeemed"],
             kind="points",
-            link=admin_list(ledger, kind__exact=Kind.REDEMPTION, **within(now)),
+            link=admin_list(ledger, kind__exact=Kind.REDEMPTION, **within(now), **here),
         ),
         Figure(
             _("Points expired"),
@@ -301,7 +323,7 @@ def build(data, *, moment: datetime.datetime | None = None) -> Dashboard:
             pb["expired"],
             kind="points",
             better="down",
-            link=admin_list(ledger, kind__exact=Kind.EXPIRY, **within(now)),
+            link=admin_list(ledger, kind__exact=Kind.EXPIRY, **within(now), **here),
         ),
         Figure(
             _("Redemption rate"),
@@ -350,7 +372,7 @@ def build(data, *, moment: datetime.datetime | None = None) -> Dashboard:
     labels = dict(Kind.choices)
     for row in points["issued_by_kind"]:
         row["label"] = labels.get(row["kind"], row["kind"])
-        row["link"] = admin_list(ledger, kind__exact=row["kind"], **within(now))
+        row["link"] = admin_list(ledger, kind__exact=row["kind"], **within(now), **here)
 
     r, rb = rewards["now"], rewards["before"]
     redemptions = "rewards_redemption"
@@ -366,7 +388,10 @@ def build(data, *, moment: datetime.datetime | None = None) -> Dashboard:
             r["used"],
             rb["used"],
             link=admin_list(
-                redemptions, status__exact=RedemptionStatus.FULFILLED, **within(now, "fulfilled_at")
+                redemptions,
+                status__exact=RedemptionStatus.FULFILLED,
+                **within(now, "fulfilled_at"),
+                **at_branch(now, "fulfilled_store"),
             ),
         ),
         Figure(
@@ -471,7 +496,7 @@ def build(data, *, moment: datetime.datetime | None = None) -> Dashboard:
         row["link"] = admin_list("loyalty_card", **within(joined))
     tier_changes = admin_list("loyalty_tierchange", **within(now))
 
-    dashboard.extras = {
+    dashboard.extras |= {
         "issued_by_kind": points["issued_by_kind"],
         "top_rewards": rewards["top"],
         "tiers": tiers,
@@ -488,7 +513,7 @@ def build(data, *, moment: datetime.datetime | None = None) -> Dashboard:
     }
     staff = heavy["staff"]
     for row in staff:
-        row["link"] = admin_list(ledger, created_by__id__exact=row["id"], **within(now))
+        row["link"] = admin_list(ledger, created_by__id__exact=row["id"], **within(now), **here)
     dashboard.extras["staff"] = staff
     return dashboard
 

@@ -86,9 +86,11 @@ def test_history_is_paginated(member_client, card, staff):
 def test_member_home_and_history_queries_do_not_grow_with_history(
     member_client, card, staff, size, django_assert_num_queries
 ):
+    store = Store.main()
     lines = [
         PointTransaction(
             card=card,
+            store=store,
             kind="purchase",
             points=1,
             balance_after=card.balance + i + 1,
