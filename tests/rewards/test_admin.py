@@ -17,9 +17,9 @@ from tests.rewards.factories import RewardFactory, top_up
 
 # Session, user, 2 permission queries, the tier filter, 2 counts, the rows with their figures.
 REWARD_LIST_QUERIES = 8
-# Session, user, 2 permission queries, 4 owner checks, the reward filter, 2 counts, the rows
-# with reward, card and fulfiller, and 2 for the date hierarchy.
-REDEMPTION_LIST_QUERIES = 14
+# Session, user, 2 permission queries, 4 owner checks, the reward and branch filters, 2 counts,
+# the rows with reward, card, fulfiller and branch, and 2 for the date hierarchy.
+REDEMPTION_LIST_QUERIES = 15
 
 
 @pytest.fixture(autouse=True)
