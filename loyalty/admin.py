@@ -351,3 +351,7 @@ class DailyRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 # The till API's keys have their own module; importing it registers them.
 from loyalty import till_key_admin  # noqa: E402, F401
+
+
+# The till API's keys have their own module; importing it registers them.
+from loyalty import till_key_admin  # noqa: E402, F401

@@ -68,7 +68,7 @@ class Problem(serializers.Serializer):
     status = serializers.IntegerField()
     detail = serializers.CharField(help_text="What went wrong, in the words staff see.")
     errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.JSONField()),
+        child=serializers.JSONField(),
         required=False,
         help_text="Per field, what is wrong with it (invalid fields only).",
     )
