@@ -287,10 +287,11 @@ class PointTransactionAdmin(CheckedDateHierarchyMixin, ReadOnlyAdminMixin, admin
         "reference",
         "store",
         "created_by",
+        "till_key",
     ]
     list_filter = ["kind", "store", "created_at"]
     search_fields = ["card__number", "reference", "note"]
-    list_select_related = ["card", "created_by", "store"]
+    list_select_related = ["card", "created_by", "store", "till_key"]
     date_hierarchy = "created_at"
     show_full_result_count = False
     readonly_fields = [
@@ -309,6 +310,7 @@ class PointTransactionAdmin(CheckedDateHierarchyMixin, ReadOnlyAdminMixin, admin
         "bonus_day_name",
         "reversal_of",
         "created_by",
+        "till_key",
         "created_at",
         "source_type",
         "source_id",
@@ -347,10 +349,6 @@ class ReferralAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(DailyRun)
 class DailyRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["day", "finished_at", "summary"]
-
-
-# The till API's keys have their own module; importing it registers them.
-from loyalty import till_key_admin  # noqa: E402, F401
 
 
 # The till API's keys have their own module; importing it registers them.

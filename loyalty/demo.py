@@ -28,10 +28,11 @@ from allauth.account.models import EmailAddress
 from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
+from rest_framework_api_key.crypto import KeyGenerator
 
 from accounts.models import User
 from loyalty import services
-from loyalty.models import BonusDay, Card, CardStatus, Program, Store, Tier
+from loyalty.models import BonusDay, Card, CardStatus, Program, Store, Tier, TillKey
 
 TIERS = [
     ("Bronze", 0, "1.00", "#8c5a2b", "Welcome drink on your birthday."),
@@ -232,6 +233,26 @@ def seed_branches():
         first.save()
     for name in STORES:
         Store.objects.get_or_create(name=name, defaults={"address": ADDRESSES[name]})
+
+
+# The demo shop's till key, so examples/till.py works against `make run` with nothing to copy.
+# A real shop's keys are made in the admin (Till keys), random and shown once.
+DEMO_TILL_KEY = "sukidemo.till-key-of-the-demo-shop-only-2026"
+
+
+def seed_till_key() -> str:
+    """The Main Street till's key, with every scope; made once, kept as a hash like any key."""
+    prefix = DEMO_TILL_KEY.partition(".")[0]
+    if not TillKey.objects.filter(prefix=prefix).exists():
+        hashed = KeyGenerator().hash(DEMO_TILL_KEY)
+        TillKey.objects.create(
+            id=f"{prefix}.{hashed}",
+            prefix=prefix,
+            hashed_key=hashed,
+            name="Main Street till (demo)",
+            store=Store.objects.get(name=STORES[0]),
+        )
+    return DEMO_TILL_KEY
 
 
 def seed_program(staff):

@@ -58,6 +58,7 @@ class Command(BaseCommand):
                 survey_demo.plan_complaints(timeline, members, staff, owner, visits)
                 timeline.run()
             walk_in = demo.seed_walk_in(staff)
+            till_key = demo.seed_till_key()
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Log in with:"))
         for email, _first, _last, role in PEOPLE:
             where = "/admin/" if role else "/accounts/login/"
@@ -65,6 +66,10 @@ class Command(BaseCommand):
                 f"  {role or 'Member':<7} {email:<22} password {DEMO_PASSWORD:<16} at "
                 f"http://127.0.0.1:8000{where}"
             )
+        self.stdout.write(
+            f"  The Main Street till's API key: {till_key} "
+            "(docs at http://127.0.0.1:8000/api/docs/, try examples/till.py)"
+        )
         if walk_in.claim_pin:
             self.stdout.write(
                 f"  A printed card to claim online: number {walk_in.number}, "
