@@ -12,7 +12,7 @@ from loyalty.models import Scope, TillKey
 
 class TillKeyForm(forms.ModelForm):
     scopes = forms.MultipleChoiceField(
-        label=gettext_lazy("may"),
+        label=gettext_lazy("What it may do"),
         choices=Scope.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
@@ -21,7 +21,7 @@ class TillKeyForm(forms.ModelForm):
 
     class Meta:
         model = TillKey
-        fields = ["name", "store", "scopes", "requests_per_minute", "expiry_date", "revoked"]
+        fields = ["name", "store", "scopes", "requests_per_minute", "revoked"]
 
 
 @admin.register(TillKey)
@@ -40,10 +40,12 @@ class TillKeyAdmin(APIKeyModelAdmin):
         return fields
 
     def get_fields(self, request, obj=None):
-        fields = ["name", "store", "scopes", "requests_per_minute", "expiry_date", "revoked"]
+        # No expiry date: a key is revoked when its till goes, which is clearer at the counter
+        # than a date someone has to remember (and the date-and-time widget has no labels).
+        fields = ["name", "store", "scopes", "requests_per_minute", "revoked"]
         return fields if obj is None else ["prefix", *fields, "created", "last_used_at"]
 
-    @admin.display(description=gettext_lazy("may"))
+    @admin.display(description=gettext_lazy("What it may do"))
     def scope_list(self, key):
         return ", ".join(key.scopes or []) or "–"
 
