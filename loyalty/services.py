@@ -52,6 +52,7 @@ from loyalty.models import (
     CardEventKind,
     CardStatus,
     DailyRun,
+    IdempotentRequest,
     Kind,
     PointTransaction,
     Program,
@@ -975,3 +976,15 @@ def unlock_claim(card: Card, *, staff) -> Card:
     card.failed_claims = 0
     _record_event(card, CardEventKind.CLAIM_UNLOCKED, staff=staff)
     return card
+
+
+# How long a till's Idempotency-Key is remembered: a till retries within minutes or, after a
+# crash, at the latest the next day.
+KEEP_IDEMPOTENCY_DAYS = 7
+
+
+def forget_idempotent_requests(now: datetime.datetime) -> int:
+    """Forget the till API's remembered answers older than KEEP_IDEMPOTENCY_DAYS."""
+    cutoff = now - datetime.timedelta(days=KEEP_IDEMPOTENCY_DAYS)
+    deleted, _by_model = IdempotentRequest.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

@@ -8,6 +8,7 @@ endpoint, so a webhook problem never fails the change that caused it."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 
 from django.core.cache import cache
@@ -103,3 +104,15 @@ def rotate_secret(endpoint: Endpoint) -> Endpoint:
     endpoint.secret = new_secret()
     endpoint.save(update_fields=["secret"])
     return endpoint
+
+
+KEEP_DELIVERIES_DAYS = 90
+
+
+def prune_deliveries(now) -> int:
+    """Forget deliveries (and their attempts) finished more than KEEP_DELIVERIES_DAYS ago, so
+    the log does not grow for ever; waiting ones stay whatever their age. Returns how many."""
+    cutoff = now - datetime.timedelta(days=KEEP_DELIVERIES_DAYS)
+    old = Delivery.objects.filter(created_at__lt=cutoff).exclude(status=DeliveryStatus.PENDING)
+    deleted, by_model = old.delete()
+    return by_model.get(Delivery._meta.label, 0)

@@ -16,6 +16,7 @@ from loyalty.models import DailyRun
 from rewards import services as reward_services
 from suki import dashboard
 from surveys import services as survey_services
+from webhooks import services as webhook_services
 
 MAX_CATCH_UP_DAYS = 366
 
@@ -101,6 +102,12 @@ class Command(BaseCommand):
                 ),
                 "complaints escalated": step(
                     day, "complaint escalation", survey_services.escalate_overdue, now
+                ),
+                "till answers forgotten": step(
+                    day, "idempotency clean-up", services.forget_idempotent_requests, now
+                ),
+                "webhook deliveries forgotten": step(
+                    day, "webhook log clean-up", webhook_services.prune_deliveries, now
                 ),
             }
         )
