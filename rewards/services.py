@@ -261,10 +261,16 @@ def expire_vouchers(now: datetime.datetime | None = None) -> int:
 def _refusal(redemption: Redemption) -> Exception:
     when = lambda moment: date_format(timezone.localtime(moment), "DATETIME_FORMAT")  # noqa: E731
     if redemption.status == RedemptionStatus.FULFILLED:
-        who = redemption.fulfilled_by.get_full_name() if redemption.fulfilled_by else _("online")
+        if redemption.fulfilled_by:
+            who = redemption.fulfilled_by.get_full_name() or redemption.fulfilled_by.email
+        elif redemption.fulfilled_store_id:
+            # Used through the till API: no staff member, but a branch's till.
+            who = _("a till at %(branch)s") % {"branch": redemption.fulfilled_store.name}
+        else:
+            who = _("online")
         return VoucherAlreadyUsed(
             _("This voucher was already used on %(when)s (by %(who)s).")
-            % {"when": when(redemption.fulfilled_at), "who": who or redemption.fulfilled_by.email}
+            % {"when": when(redemption.fulfilled_at), "who": who}
         )
     if redemption.status == RedemptionStatus.CANCELLED:
         return VoucherCancelled(
@@ -281,7 +287,7 @@ def find_voucher(text: str) -> Redemption:
     """The voucher a code belongs to, expiring it first if it is past its validity."""
     code = normalise_code(text)
     redemption = (
-        Redemption.objects.select_related("reward", "card__user", "fulfilled_by")
+        Redemption.objects.select_related("reward", "card__user", "fulfilled_by", "fulfilled_store")
         .filter(code=code)
         .first()
     )

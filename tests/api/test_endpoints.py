@@ -4,7 +4,7 @@ staff see at the counter, never a server error."""
 import pytest
 
 from loyalty import services
-from loyalty.models import Card, CardStatus, Kind, PointTransaction
+from loyalty.models import Card, CardStatus, Kind, PointTransaction, Store
 
 PROBLEM = "application/problem+json"
 
@@ -322,6 +322,7 @@ def test_a_voucher_is_checked_then_used_once(till, voucher):
 
     again = problem(till.post(f"/api/v1/vouchers/{voucher.code}/fulfilment"), 409)
     assert again["detail"].startswith("This voucher was already used on ")
+    assert again["detail"].endswith(f"(by a till at {Store.main().name}).")
     rechecked = till.get(f"/api/v1/vouchers/{voucher.code}").json()
     assert rechecked["usable"] is False
     assert rechecked["refusal"] == again["detail"]
