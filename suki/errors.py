@@ -43,14 +43,19 @@ def server_error(request):
     not a failure of the page (500)."""
     error = sys.exc_info()[1]
     if isinstance(error, OperationalError | InterfaceError):
-        return unavailable()
+        return unavailable(request)
     if _in_api(request):
         return _problem(500, "server-error", _("Something went wrong on our side."))
     return _page("500.html", status=500)
 
 
-def unavailable():
-    response = _page("503.html", status=503)
+def unavailable(request=None):
+    if request is not None and _in_api(request):
+        response = _problem(
+            503, "unavailable", _("Suki cannot reach its database. Please try again shortly.")
+        )
+    else:
+        response = _page("503.html", status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 

@@ -108,8 +108,12 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0 if DEBUG else 60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Waits for the write lock instead of failing at once when two requests write.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Waits for the write lock instead of failing at once when two requests write, and takes
+    # it when a transaction begins: a transaction that reads, then writes, cannot find the
+    # lock taken in between (SQLite then fails at once instead of waiting).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+    )
 else:
     # A database that is down or hung costs a request seconds, not minutes: give up connecting,
     # on a statement and on waiting for a row lock after these many seconds.

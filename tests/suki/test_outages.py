@@ -244,14 +244,16 @@ plain = {
 with override_settings(STORAGES=plain):
     client = Client(raise_request_exception=False)
     found = {}
-    for path in ["/", "/healthz"]:
+    for path in ["/", "/healthz", "/api/v1/cards/123456789012/"]:
         started = time.monotonic()
-        response = client.get(path)
+        key = {"Authorization": "Api-Key abcdefgh.0123456789"} if "/api/" in path else {}
+        response = client.get(path, headers=key)
         found[path] = {
             "status": response.status_code,
             "retry_after": response.get("Retry-After"),
             "seconds": time.monotonic() - started,
             "body": response.content.decode(),
+            "type": response.get("Content-Type"),
         }
 print(json.dumps(found))
 """
@@ -288,6 +290,11 @@ def test_pages_say_back_in_a_moment_when_the_database_refuses_connections():
     assert "Traceback" not in found["/"]["body"]
     assert found["/healthz"]["status"] == 503
     assert json.loads(found["/healthz"]["body"])["database"] == "unavailable"
+    # A till is told in a problem document it can read, with when to try again.
+    api = found["/api/v1/cards/123456789012/"]
+    assert (api["status"], api["retry_after"]) == (503, "30")
+    assert api["type"] == "application/problem+json"
+    assert json.loads(api["body"])["detail"].startswith("Suki cannot reach its database.")
 
 
 def test_pages_and_healthz_answer_within_seconds_when_the_database_hangs():
