@@ -64,15 +64,19 @@ def domain_status(error: DomainError) -> int:
     return 409
 
 
-def problem(status: int, slug: str, title: str, detail: str, **members) -> Response:
+def problem_body(status: int, slug: str, title: str, detail: str, **members) -> dict:
     """An RFC 9457 problem document; `type` is a stable address per kind of problem."""
-    body = {
+    return {
         "type": f"/api/problems/{slug}",
         "title": str(title),
         "status": status,
         "detail": str(detail),
         **members,
     }
+
+
+def problem(status: int, slug: str, title: str, detail: str, **members) -> Response:
+    body = problem_body(status, slug, title, detail, **members)
     return Response(body, status=status, content_type=PROBLEM_JSON)
 
 

@@ -43,11 +43,15 @@ class Window:
 
     def at_branch(self, field: str = "store") -> Q:
         """The rows of the chosen branch (`field` names the branch column), or every row."""
-        return Q(**{f"{field}_id": self.store_id}) if self.store_id else Q()
+        return at_branch(self.store_id, field)
 
     def ending(self, days: int) -> Window:
         """The `days` before this window's end, at the same branch."""
         return Window(self.end - datetime.timedelta(days=days), self.end, self.store_id)
+
+
+def at_branch(store_id: int | None, field: str = "store") -> Q:
+    return Q(**{f"{field}_id": store_id}) if store_id else Q()
 
 
 def first_cards() -> Q:
@@ -259,7 +263,7 @@ def today_so_far(start: datetime.datetime, store_id: int | None = None) -> dict:
     """Visits, spend and points issued since `start` (today's midnight), at one branch or the
     whole shop, and new members: three small queries over today's rows only."""
     issued = ~Q(kind__in=NOT_ISSUED)
-    here = Window(start, start, store_id).at_branch()
+    here = at_branch(store_id)
     lines = PointTransaction.objects.filter(here, created_at__gte=start).aggregate(
         points=Coalesce(Sum("points", filter=issued), 0)
     )

@@ -13,6 +13,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from core.dates import shift_months
+from core.inputs import DIGITS
 from loyalty import cardnumbers
 from loyalty.exceptions import CardNotActive, CardNotFound, InvalidCardNumber
 from loyalty.models import (
@@ -209,7 +210,7 @@ def cards_by_phone(text: str, *, limit: int = 20) -> list[Card]:
     """Cards of members whose phone number is this one, comparing the digits only (a member
     types "+358 40 123 4567", a till sends "358401234567"). Fewer than five digits match nothing,
     as the portal refuses such numbers."""
-    digits = "".join(char for char in text if char in "0123456789")
+    digits = "".join(char for char in text if char in DIGITS)
     if len(digits) < 5 or len(digits) > 32:
         return []
     phone = F("user__phone")

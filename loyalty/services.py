@@ -143,7 +143,7 @@ def _promote(card: Card, program: Program, tiers: list[Tier] | None = None) -> T
     )
     card.tier = best
     Card.objects.filter(pk=card.pk).update(tier=best, tier_warned_at=None)
-    emit(Event.TIER_CHANGED, events.tier_changed(change))
+    emit(Event.TIER_CHANGED, lambda: events.tier_changed(change))
     if card.user_id and current is not None:
         emails.send_to_member("tier_up", card.user, {"card": card, "tier": best})
     return change
@@ -228,7 +228,7 @@ def issue_card(
     if program.signup_bonus:
         _write(card, Kind.SIGNUP_BONUS, program.signup_bonus, created_by=staff, till_key=till_key)
     _promote(card, program)
-    emit(Event.MEMBER_JOINED, events.member_joined(card))
+    emit(Event.MEMBER_JOINED, lambda: events.member_joined(card))
     return card
 
 
@@ -376,7 +376,7 @@ def record_purchase(
         emails.send_to_member(
             "purchase", card.user, {"card": card, "line": line}, optional_list="receipts"
         )
-    emit(Event.PURCHASE_RECORDED, events.purchase_recorded(line))
+    emit(Event.PURCHASE_RECORDED, lambda: events.purchase_recorded(line))
     return PurchaseRecorded(line=line, created=True)
 
 
@@ -416,7 +416,7 @@ def reverse_purchase(
             )
     except IntegrityError as error:
         raise AlreadyReversed from error
-    emit(Event.PURCHASE_REVERSED, events.purchase_reversed(line))
+    emit(Event.PURCHASE_REVERSED, lambda: events.purchase_reversed(line))
     return line
 
 
@@ -929,7 +929,7 @@ def _move_down(
         card=card, from_tier=current, to_tier=to, reason=f"Tier review {day}"
     )
     Card.objects.filter(pk=card.pk).update(tier=to, tier_warned_at=None)
-    emit(Event.TIER_CHANGED, events.tier_changed(change))
+    emit(Event.TIER_CHANGED, lambda: events.tier_changed(change))
     if card.user_id:
         emails.send_to_member("tier_down", card.user, {"card": card, "tier": to, "was": current})
     return 1

@@ -9,6 +9,7 @@ a balance below zero, and a voucher is fulfilled, cancelled or expired exactly o
 from __future__ import annotations
 
 import datetime
+import functools
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
@@ -195,7 +196,7 @@ def _create_voucher(**fields) -> Redemption:
                 redemption = Redemption.objects.create(code=new_voucher_code(), **fields)
         except IntegrityError:  # a code collision: 32^10 makes it rare, not impossible
             continue
-        emit(Event.VOUCHER_ISSUED, events.voucher(redemption))
+        emit(Event.VOUCHER_ISSUED, functools.partial(events.voucher, redemption))
         return redemption
     raise RuntimeError("Could not find a free voucher code.")
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from core.admin import admin_context
+from loyalty.api_base import PROBLEM_JSON, problem_body
 
 RETRY_AFTER_SECONDS = 30
 
@@ -75,8 +76,8 @@ def _in_api(request) -> bool:
 
 def _problem(status, slug, detail):
     """The till API's errors are problem documents (RFC 9457) even before a view runs."""
-    body = {"type": f"/api/problems/{slug}", "title": detail, "status": status, "detail": detail}
-    return JsonResponse(body, status=status, content_type="application/problem+json")
+    body = problem_body(status, slug, detail, detail)
+    return JsonResponse(body, status=status, content_type=PROBLEM_JSON)
 
 
 def _page(template, *, status):

@@ -15,7 +15,15 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from webhooks.models import TEST_EVENT, Delivery, DeliveryStatus, Endpoint, Event, new_secret
+from webhooks.models import (
+    TEST_EVENT,
+    Attempt,
+    Delivery,
+    DeliveryStatus,
+    Endpoint,
+    Event,
+    new_secret,
+)
 
 # Which active endpoints want which event, for every process; dropped when an endpoint changes.
 # The timeout bounds how long a process-local cache (development) can miss a change.
@@ -93,6 +101,36 @@ def redeliver(delivery: Delivery) -> Delivery:
     delivery.delivered_at = None
     delivery.save(update_fields=["status", "delivered_at"])
     deliver.enqueue(delivery_id=delivery.pk)
+    return delivery
+
+
+def record_attempt(delivery: Delivery, attempt: Attempt, status: str) -> Delivery:
+    """Log one try of a delivery and move the delivery to `status` with what the try found."""
+    attempt.save()
+    delivery.attempts += 1
+    delivery.status = status
+    delivery.last_status_code = attempt.status_code
+    delivery.last_duration_ms = attempt.duration_ms
+    delivery.last_error = attempt.error
+    delivery.delivered_at = attempt.at if status == DeliveryStatus.DELIVERED else None
+    delivery.save(
+        update_fields=[
+            "attempts",
+            "status",
+            "last_status_code",
+            "last_duration_ms",
+            "last_error",
+            "delivered_at",
+        ]
+    )
+    return delivery
+
+
+def give_up(delivery: Delivery, reason: str) -> Delivery:
+    """Mark a delivery failed without trying it (its endpoint is switched off)."""
+    delivery.last_error = reason
+    delivery.status = DeliveryStatus.FAILED
+    delivery.save(update_fields=["last_error", "status"])
     return delivery
 
 

@@ -16,6 +16,7 @@ from django_tasks import task
 from standardwebhooks import Webhook
 
 from core.tasks import DeliveryFailed, retry_later
+from webhooks import services
 from webhooks.models import Attempt, Delivery, DeliveryStatus
 
 TIMEOUT_SECONDS = 10
@@ -91,26 +92,6 @@ def _excerpt(response) -> str:
         return ""
 
 
-def _record(delivery: Delivery, attempt: Attempt, status: str) -> None:
-    attempt.save()
-    delivery.attempts += 1
-    delivery.status = status
-    delivery.last_status_code = attempt.status_code
-    delivery.last_duration_ms = attempt.duration_ms
-    delivery.last_error = attempt.error
-    delivery.delivered_at = attempt.at if status == DeliveryStatus.DELIVERED else None
-    delivery.save(
-        update_fields=[
-            "attempts",
-            "status",
-            "last_status_code",
-            "last_duration_ms",
-            "last_error",
-            "delivered_at",
-        ]
-    )
-
-
 @task(queue_name="webhooks")
 def deliver(delivery_id: int, attempt: int = 1, first_tried: str | None = None) -> str:
     delivery = Delivery.objects.select_related("endpoint").filter(pk=delivery_id).first()
@@ -119,20 +100,18 @@ def deliver(delivery_id: int, attempt: int = 1, first_tried: str | None = None) 
     if delivery.status == DeliveryStatus.DELIVERED:
         return "already delivered"  # by a redelivery running beside this retry
     if not delivery.endpoint.is_active:
-        delivery.last_error = "The endpoint is switched off."
-        delivery.status = DeliveryStatus.FAILED
-        delivery.save(update_fields=["last_error", "status"])
+        services.give_up(delivery, "The endpoint is switched off.")
         return "the endpoint is switched off"
     tried = _post(delivery)
     if not tried.error:
-        _record(delivery, tried, DeliveryStatus.DELIVERED)
+        services.record_attempt(delivery, tried, DeliveryStatus.DELIVERED)
         return f"delivered: HTTP {tried.status_code} in {tried.duration_ms} ms"
     kwargs = {"delivery_id": delivery_id, "attempt": attempt, "first_tried": first_tried}
     try:
         with transaction.atomic():  # the next try is queued and this one logged, or neither
             retry_at = retry_later(deliver, kwargs, error=EndpointRefused(tried.error))
-            _record(delivery, tried, DeliveryStatus.PENDING)
+            services.record_attempt(delivery, tried, DeliveryStatus.PENDING)
     except DeliveryFailed:
-        _record(delivery, tried, DeliveryStatus.FAILED)
+        services.record_attempt(delivery, tried, DeliveryStatus.FAILED)
         raise
     return f"attempt {attempt} failed ({tried.error}); retrying at {retry_at.isoformat()}"

@@ -129,7 +129,7 @@ def file_complaint(
     complaint.reference = f"C-{complaint.created_at:%Y}-{complaint.pk:06d}"
     Complaint.objects.filter(pk=complaint.pk).update(reference=complaint.reference)
     _event(complaint, "created", complaint.get_channel_display(), actor=user)
-    emit(Event.COMPLAINT_OPENED, events.complaint_opened(complaint))
+    emit(Event.COMPLAINT_OPENED, lambda: events.complaint_opened(complaint))
     emails.send(
         "complaint_received",
         complaint.email,
