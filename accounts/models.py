@@ -42,6 +42,11 @@ class User(AbstractUser):
     )
     # When the birthday was last set: a birthday set less than 30 days ahead waits a year.
     birthday_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Retention: when the member was told their inactive account will be erased, and when it was.
+    retention_warned_at = models.DateTimeField(null=True, blank=True, editable=False)
+    erased_at = models.DateTimeField(
+        _("personal data erased"), null=True, blank=True, editable=False
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []
@@ -58,3 +63,45 @@ class User(AbstractUser):
     @property
     def display_name(self):
         return self.first_name or self.email.split("@")[0]
+
+
+class ConsentSource(models.TextChoices):
+    SIGNUP = "signup", _("Sign-up form")
+    PROFILE = "profile", _("Member's profile")
+    UNSUBSCRIBE = "unsubscribe", _("Unsubscribe link in an e-mail")
+    SHOP = "shop", _("Changed in the shop by staff")
+    IMPORT = "import", _("Imported from a previous system")
+    ERASURE = "erasure", _("Account erased")
+
+
+class ConsentChange(models.Model):
+    """One change of a member's consent to a mailing list: what, when and where. Written by
+    `accounts.consent.record`, never edited; the member's current choice is on `User`."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("member"),
+        on_delete=models.CASCADE,
+        related_name="consent_changes",
+    )
+    mailing_list = models.CharField(_("e-mails"), max_length=20)
+    given = models.BooleanField(_("agreed"))
+    source = models.CharField(_("where"), max_length=12, choices=ConsentSource.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+        verbose_name = _("consent change")
+        verbose_name_plural = _("consent history")
+
+    def __str__(self):
+        return f"{self.mailing_list}: {'yes' if self.given else 'no'}"

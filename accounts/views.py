@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import translation
@@ -9,17 +10,22 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from accounts.consent import CONSENT_FIELDS
+from accounts import consent
 from accounts.forms import ProfileForm
-from accounts.models import User
+from accounts.models import ConsentSource, User
 from accounts.unsubscribe import read_token
 
 
 @login_required
 def profile(request):
+    before = consent.current(request.user)
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        user = form.save()
+        with transaction.atomic():
+            user = form.save()
+            consent.record(
+                user, consent.changed_lists(user, before), source=ConsentSource.PROFILE, by=user
+            )
         translation.activate(user.language)
         messages.success(request, _("Your profile is saved."))
         return set_language_cookie(redirect("profile"), user.language)
@@ -66,9 +72,8 @@ def unsubscribe(request, token):
     user = User.objects.filter(pk=found[0]).first() if found else None
     if user is None:
         return render(request, "accounts/unsubscribe.html", {"invalid": True}, status=404)
-    field = CONSENT_FIELDS[found[1]]
     if request.method == "POST":
-        setattr(user, field, False)
-        user.save(update_fields=[field])
+        with transaction.atomic():
+            consent.set_consent(user, found[1], False, source=ConsentSource.UNSUBSCRIBE)
         return render(request, "accounts/unsubscribe.html", {"done": True, "list": found[1]})
     return render(request, "accounts/unsubscribe.html", {"list": found[1], "token": token})

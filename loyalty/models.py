@@ -91,6 +91,20 @@ class Program(models.Model):
         default=30,
         help_text=_("A member is asked about a visit at most once in this many days."),
     )
+    retention_years = models.PositiveSmallIntegerField(
+        _("erase members inactive for years"),
+        default=0,
+        validators=[MaxValueValidator(50)],
+        help_text=_(
+            "A member with no purchase, no log-in and no other activity for this many years is "
+            "warned by e-mail and then anonymised. 0 keeps members for as long as the shop runs."
+        ),
+    )
+    retention_warning_days = models.PositiveSmallIntegerField(
+        _("warn this many days before erasing"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+    )
 
     class Meta:
         verbose_name = _("program")
@@ -186,6 +200,7 @@ class CardStatus(models.TextChoices):
     ACTIVE = "active", _("active")
     BLOCKED = "blocked", _("blocked")
     REPLACED = "replaced", _("replaced")
+    CLOSED = "closed", _("closed")
 
 
 class Card(models.Model):
@@ -211,6 +226,12 @@ class Card(models.Model):
     is_physical = models.BooleanField(_("printed card"), default=False)
     holder_name = models.CharField(_("name on enrolment"), max_length=150, blank=True)
     holder_email = models.EmailField(_("e-mail on enrolment"), blank=True)
+    holder_phone = models.CharField(_("phone on enrolment"), max_length=32, blank=True)
+    holder_birthday = models.DateField(_("birthday on enrolment"), null=True, blank=True)
+    # Whether the holder agreed, before claiming the card, to be e-mailed by the shop: an
+    # imported member is invited to claim the card online only then.
+    holder_email_consent = models.BooleanField(_("agreed to e-mail"), default=False)
+    imported_at = models.DateTimeField(_("imported"), null=True, blank=True, editable=False)
     claim_pin = models.CharField(_("claim PIN"), max_length=6, blank=True)
     failed_claims = models.PositiveSmallIntegerField(_("failed claim attempts"), default=0)
     claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
@@ -297,6 +318,8 @@ class CardEventKind(models.TextChoices):
     BLOCKED = "blocked", _("Blocked")
     REPLACED = "replaced", _("Replaced")
     CLAIM_UNLOCKED = "claim_unlocked", _("Online claim allowed again")
+    IMPORTED = "imported", _("Imported from a previous system")
+    CLOSED = "closed", _("Closed, the holder's personal data erased")
 
 
 class CardEvent(models.Model):
@@ -344,6 +367,8 @@ class Kind(models.TextChoices):
     ADJUSTMENT = "adjustment", _("Adjustment")
     EXPIRY = "expiry", _("Points expired")
     TRANSFER = "transfer", _("Moved between cards")
+    OPENING_BALANCE = "opening_balance", _("Opening balance")
+    FORFEIT = "forfeit", _("Points forfeited")
 
 
 BONUS_KINDS = {
