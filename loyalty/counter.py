@@ -106,6 +106,8 @@ def card_view(request, card_id):
     card = get_object_or_404(Card.objects.select_related("tier", "user"), pk=card_id)
     if card.status == CardStatus.REPLACED:
         messages.error(request, _("This card was replaced and no longer works."))
+    elif card.status == CardStatus.CLOSED:
+        messages.error(request, _("This card was closed when its holder's data was erased."))
     lines = list(card.transactions.select_related("created_by")[:10])
     events = list(card.events.select_related("staff")[:5])
     program = Program.current()

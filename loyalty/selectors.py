@@ -52,6 +52,8 @@ def card_by_number(text: str) -> Card:
     if card is not None:
         if card.status == CardStatus.REPLACED:
             raise CardNotActive(_replaced_message(card))
+        if card.status == CardStatus.CLOSED:
+            raise CardNotActive(_("This card was closed when its holder's data was erased."))
         return card
     retired = RetiredCardNumber.objects.select_related("card").filter(number=number).first()
     if retired is not None:
@@ -91,7 +93,7 @@ def search_cards(text: str, *, limit: int = 20) -> list[Card]:
         )
     return list(
         Card.objects.filter(condition)
-        .exclude(status=CardStatus.REPLACED)
+        .exclude(status__in=[CardStatus.REPLACED, CardStatus.CLOSED])
         .select_related("user", "tier")
         .order_by("user__first_name", "holder_name", "pk")[:limit]
     )
@@ -219,7 +221,7 @@ def cards_by_phone(text: str, *, limit: int = 20) -> list[Card]:
     return list(
         Card.objects.annotate(phone_digits=phone)
         .filter(phone_digits=digits)
-        .exclude(status=CardStatus.REPLACED)
+        .exclude(status__in=[CardStatus.REPLACED, CardStatus.CLOSED])
         .select_related("user", "tier")
         .order_by("status", "pk")[:limit]
     )

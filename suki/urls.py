@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from loyalty import views
-from suki import api, health, pages
+from suki import api, health, pages, privacy_views
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -15,6 +15,9 @@ urlpatterns = [
     path("portal/claim/", views.claim, name="claim_card"),
     path("portal/digital-card/", views.digital_card, name="digital_card"),
     path("portal/invite/", views.invite, name="invite"),
+    path("portal/my-data/", privacy_views.my_data, name="my_data"),
+    path("portal/delete-account/", privacy_views.delete_account, name="delete_account"),
+    path("account-deleted/", privacy_views.account_deleted, name="account_deleted"),
     path("join/<str:code>/", views.join, name="join"),
     path("rewards/", include("rewards.urls")),
     path("", include("surveys.urls")),

@@ -758,4 +758,6 @@ def test_two_runs_the_same_day_add_up_in_the_days_summary(birthday_member, progr
         "complaints escalated": 0,
         "till answers forgotten": 0,
         "webhook deliveries forgotten": 0,
+        "inactive members erased": 0,
+        "inactive members warned": 0,
     }

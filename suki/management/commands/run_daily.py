@@ -1,6 +1,6 @@
 """The daily run: birthdays, expiry warnings, expiry, tier review, voucher expiry,
-complaint escalation and the dashboard's figures to the end of yesterday. Idempotent;
-catches up missed days in order.
+complaint escalation, warning and erasure of long-inactive members and the dashboard's figures
+to the end of yesterday. Idempotent; catches up missed days in order.
 
 Like the admin site, this command is project-level: it calls every app's services."""
 
@@ -14,7 +14,7 @@ from django.utils import timezone
 from loyalty import services
 from loyalty.models import DailyRun
 from rewards import services as reward_services
-from suki import dashboard
+from suki import dashboard, privacy
 from surveys import services as survey_services
 from webhooks import services as webhook_services
 
@@ -108,6 +108,20 @@ class Command(BaseCommand):
                 ),
                 "webhook deliveries forgotten": step(
                     day, "webhook log clean-up", webhook_services.prune_deliveries, now
+                ),
+                "inactive members erased": step(
+                    day,
+                    "retention erasure",
+                    privacy.erase_inactive_members,
+                    day,
+                    progress=self._progress("retention erasure"),
+                ),
+                "inactive members warned": step(
+                    day,
+                    "retention warnings",
+                    privacy.warn_inactive_members,
+                    day,
+                    progress=self._progress("retention warnings"),
                 ),
             }
         )
