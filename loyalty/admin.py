@@ -42,6 +42,10 @@ class ProgramAdmin(admin.ModelAdmin):
         (gettext_lazy("Expiry"), {"fields": ["expiry_months", "expiry_warning_days"]}),
         (gettext_lazy("Surveys"), {"fields": ["survey_invitation_days"]}),
         (
+            gettext_lazy("Personal data"),
+            {"fields": ["retention_years", "retention_warning_days"]},
+        ),
+        (
             gettext_lazy("Bonuses"),
             {
                 "fields": [

@@ -258,6 +258,9 @@ def seed_till_key() -> str:
 def seed_program(staff):
     seed_branches()
     program = Program.current()
+    if not program.retention_years:
+        # The demo shop keeps a member's data for three years without a visit.
+        Program.objects.filter(pk=program.pk).update(retention_years=3)
     for name, threshold, multiplier, colour, benefits in TIERS:
         Tier.objects.get_or_create(
             name=name,
