@@ -6,6 +6,14 @@ from accounts.roles import OWNER, STAFF
 from tests.factories import UserFactory
 
 
+def pytest_configure(config):
+    # A real password hash costs a third of a second by design; the suite makes thousands.
+    # Log-ins, password checks and changes behave the same with a fast hasher.
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(autouse=True)
 def fresh_cache():
     # Rate limits live in the cache; one test's attempts must not count in the next.
