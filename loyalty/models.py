@@ -713,3 +713,170 @@ class IdempotentRequest(models.Model):
 
     def __str__(self):
         return self.key
+
+
+# Stamp cards ------------------------------------------------------------------------------
+
+
+class StampRule(models.TextChoices):
+    VISIT = "visit", _("A visit with any purchase")
+    AMOUNT = "amount", _("A purchase of at least an amount")
+    ITEMS = "items", _("Each item of one product")
+
+
+class StampCard(models.Model):
+    """A stamp card the owner offers: "buy nine coffees, the tenth is free". Members collect
+    stamps on it beside their points; a full card issues its reward as a voucher."""
+
+    name = models.CharField(_("name"), max_length=100)
+    stamps_needed = models.PositiveSmallIntegerField(
+        _("stamps needed"),
+        validators=[MinValueValidator(2), MaxValueValidator(50)],
+        help_text=_("For “9 + 1 free”, 9: the ninth stamp earns the reward."),
+    )
+    rule = models.CharField(
+        _("what earns a stamp"), max_length=10, choices=StampRule.choices, default=StampRule.VISIT
+    )
+    minimum_amount = models.DecimalField(
+        _("smallest purchase"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text=_("Only for “a purchase of at least an amount”."),
+    )
+    product = models.CharField(
+        _("product"),
+        max_length=100,
+        blank=True,
+        help_text=_("Only for “each item”: what staff count at the counter, e.g. “coffee”."),
+    )
+    one_per_visit = models.BooleanField(
+        _("at most one stamp a day"),
+        default=False,
+        help_text=_("A member gets at most one stamp on this card per day, however many sales."),
+    )
+    reward = models.ForeignKey(
+        "rewards.Reward",
+        verbose_name=_("reward for a full card"),
+        on_delete=models.PROTECT,
+        related_name="stamp_cards",
+    )
+    days_to_complete = models.PositiveSmallIntegerField(
+        _("days to fill a card"),
+        default=0,
+        help_text=_(
+            "A card in progress loses its stamps this many days after its first stamp. "
+            "0: stamps never expire."
+        ),
+    )
+    stores = models.ManyToManyField(
+        Store,
+        verbose_name=_("branches"),
+        blank=True,
+        related_name="stamp_cards",
+        help_text=_("Leave empty for every branch."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("stamp card")
+        verbose_name_plural = _("stamp cards")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(rule="amount") | Q(minimum_amount__isnull=False),
+                name="stamp_amount_rule_has_minimum",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def slots(self) -> int:
+        """The squares a member sees: the stamps, then the free one."""
+        return self.stamps_needed + 1
+
+
+class StampProgress(models.Model):
+    """A member card's stamps on one stamp card: a cached sum of its stamp lines, written only
+    by `loyalty.stamps`, like a card's balance."""
+
+    card = models.ForeignKey(Card, on_delete=models.PROTECT, related_name="stamp_progress")
+    stamp_card = models.ForeignKey(StampCard, on_delete=models.PROTECT, related_name="progress")
+    stamps = models.PositiveSmallIntegerField(default=0)
+    # When the card in progress got its first stamp: it expires `days_to_complete` later.
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("stamp card progress")
+        verbose_name_plural = _("stamp card progress")
+        constraints = [
+            models.UniqueConstraint(fields=["card", "stamp_card"], name="one_progress_per_card")
+        ]
+
+    def __str__(self):
+        return f"{self.stamp_card}: {self.stamps}"
+
+
+class StampKind(models.TextChoices):
+    STAMP = "stamp", _("Stamp")
+    REVERSAL = "reversal", _("Purchase reversed")
+    COMPLETION = "completion", _("Card full, reward issued")
+    COMPLETION_UNDONE = "completion_undone", _("Full card undone, voucher cancelled")
+    EXPIRY = "expiry", _("Stamps expired")
+    FORFEIT = "forfeit", _("Stamps forfeited")
+
+
+class StampLine(models.Model):
+    """One line of the stamp ledger. Append-only, like the points ledger."""
+
+    card = models.ForeignKey(Card, on_delete=models.PROTECT, related_name="stamp_lines")
+    stamp_card = models.ForeignKey(StampCard, on_delete=models.PROTECT, related_name="lines")
+    kind = models.CharField(_("kind"), max_length=20, choices=StampKind.choices)
+    stamps = models.SmallIntegerField(_("stamps"))
+    stamps_after = models.PositiveSmallIntegerField(_("stamps after"))
+    purchase = models.ForeignKey(
+        PointTransaction,
+        verbose_name=_("purchase"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="stamp_lines",
+    )
+    # For a completion: when the card it filled got its first stamp.
+    started_at = models.DateTimeField(null=True, blank=True)
+    completion = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="undone_by",
+        help_text="For a completion undone: the completion it undoes.",
+    )
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("stamp line")
+        verbose_name_plural = _("stamp ledger")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["purchase", "stamp_card", "kind"],
+                condition=Q(kind__in=["stamp", "reversal"]),
+                name="stamps_once_per_purchase",
+            )
+        ]
+        indexes = [models.Index(fields=["card", "stamp_card", "-created_at", "-id"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.stamps:+d}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Stamp lines are never changed; record a new line instead.")
+        super().save(*args, **kwargs)

@@ -122,6 +122,15 @@ class Redemption(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # A voucher a full stamp card earned: it cost stamps, not points.
+    stamp_line = models.OneToOneField(
+        "loyalty.StampLine",
+        verbose_name=_("full stamp card"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="voucher",
+    )
     closed_at = models.DateTimeField(_("cancelled or expired"), null=True, blank=True)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -141,7 +150,10 @@ class Redemption(models.Model):
             models.CheckConstraint(
                 condition=Q(quantity__gte=1), name="redemption_quantity_positive"
             ),
-            models.CheckConstraint(condition=Q(points__gt=0), name="redemption_costs_points"),
+            models.CheckConstraint(
+                condition=Q(points__gt=0) | Q(points=0, stamp_line__isnull=False),
+                name="redemption_costs_points",
+            ),
         ]
         indexes = [models.Index(fields=["status", "valid_until"])]
 
