@@ -40,6 +40,7 @@ OWNER_APPS = [
     "webhooks",
     "account",
     "django_tasks_database",
+    "suki",
 ]
 
 

@@ -10,8 +10,9 @@ from django.utils.translation import gettext_lazy
 from accounts import emails
 from accounts.consent import consenting
 from accounts.models import User
+from accounts.roles import is_owner
 from core.admin import CheckedDateHierarchyMixin, ReadOnlyAdminMixin, admin_context
-from loyalty import services
+from loyalty import import_admin, services
 from loyalty.exceptions import LoyaltyError
 from loyalty.forms import AdjustmentForm, WeekdaysField
 from loyalty.models import (
@@ -164,6 +165,19 @@ class CardEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
 
 
+class ImportedFilter(admin.SimpleListFilter):
+    title = gettext_lazy("imported from a previous system")
+    parameter_name = "imported"
+
+    def lookups(self, request, model_admin):
+        return [("yes", gettext_lazy("Yes")), ("no", gettext_lazy("No"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(imported_at__isnull=self.value() == "no")
+        return queryset
+
+
 @admin.register(Card)
 class CardAdmin(admin.ModelAdmin):
     list_display = [
@@ -175,7 +189,7 @@ class CardAdmin(admin.ModelAdmin):
         "last_activity_at",
         "counter_link",
     ]
-    list_filter = ["status", "tier", "is_physical"]
+    list_filter = ["status", "tier", "is_physical", ImportedFilter]
     search_fields = [
         "number",
         "user__first_name",
@@ -199,9 +213,11 @@ class CardAdmin(admin.ModelAdmin):
         "last_activity_at",
         "issued_by",
         "replaced_by",
+        "imported_at",
+        "holder_email_consent",
         "ledger_link",
     ]
-    fields = ["holder_name", "holder_email", *readonly_fields]
+    fields = ["holder_name", "holder_email", "holder_phone", "holder_birthday", *readonly_fields]
     inlines = [CardEventInline, RetiredNumberInline]
     show_full_result_count = False
 
@@ -238,13 +254,16 @@ class CardAdmin(admin.ModelAdmin):
         )
 
     def get_urls(self):
+        view = self.admin_site.admin_view
         return [
-            path(
-                "<int:card_id>/adjust/",
-                self.admin_site.admin_view(self.adjust_view),
-                name="loyalty_card_adjust",
-            )
+            path("<int:card_id>/adjust/", view(self.adjust_view), name="loyalty_card_adjust"),
+            path("import/", view(import_admin.upload), name="loyalty_card_import"),
+            path("import/confirm/", view(import_admin.confirm), name="loyalty_card_import_confirm"),
         ] + super().get_urls()
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "can_import": is_owner(request.user)}
+        return super().changelist_view(request, extra_context)
 
     def adjust_view(self, request, card_id):
         card = get_object_or_404(Card, pk=card_id)
@@ -355,5 +374,5 @@ class DailyRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["day", "finished_at", "summary"]
 
 
-# The till API's keys have their own module; importing it registers them.
-from loyalty import till_key_admin  # noqa: E402, F401
+# The till API's keys and the stamp cards have their own modules; importing them registers them.
+from loyalty import stamp_admin, till_key_admin  # noqa: E402, F401

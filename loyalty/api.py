@@ -18,7 +18,7 @@ from rest_framework.decorators import api_view, permission_classes
 from rest_framework.response import Response
 
 from core.inputs import only_digits, row_id
-from loyalty import selectors, services
+from loyalty import selectors, services, stamps
 from loyalty.api_base import (
     IDEMPOTENCY_HEADER,
     PROBLEM_JSON,
@@ -108,8 +108,30 @@ class CardSummaryOut(serializers.Serializer):
     tier = serializers.CharField(source="tier.name", allow_null=True, default=None)
 
 
+class StampProgressOut(serializers.Serializer):
+    stamp_card = serializers.CharField(source="stamp_card.name")
+    stamps = serializers.IntegerField(help_text="Stamps on the card in progress.")
+    needed = serializers.IntegerField(help_text="Stamps that fill the card and earn its reward.")
+    completed = serializers.IntegerField(help_text="Cards filled so far.")
+
+
 class CardOut(CardSummaryOut):
     lines = LineOut(many=True, help_text="The 10 most recent ledger lines, newest first.")
+    stamp_cards = StampProgressOut(many=True, help_text="Progress on each active stamp card.")
+
+
+class StampedOut(serializers.Serializer):
+    stamp_card = serializers.CharField(source="stamp_card.name")
+    added = serializers.IntegerField(help_text="Stamps this purchase added.")
+    stamps = serializers.IntegerField(help_text="Stamps on the card in progress now.")
+    needed = serializers.IntegerField()
+    completed = serializers.IntegerField(help_text="Cards this purchase filled.")
+    vouchers = serializers.SerializerMethodField(
+        help_text="Codes of the vouchers the filled cards issued."
+    )
+
+    def get_vouchers(self, stamped) -> list[str]:
+        return [voucher.code for voucher in stamped.vouchers]
 
 
 class LookupOut(serializers.Serializer):
@@ -132,6 +154,11 @@ class PurchaseIn(serializers.Serializer):
         max_length=200,
         help_text="What was bought. Accepted and echoed, not kept yet.",
     )
+    item_count = serializers.CharField(
+        required=False,
+        max_length=4,
+        help_text="How many of the product a stamp card counts (e.g. coffees), 1 to 99; default 1.",
+    )
 
 
 class PurchaseOut(serializers.Serializer):
@@ -141,6 +168,7 @@ class PurchaseOut(serializers.Serializer):
     line = LineOut()
     balance = serializers.IntegerField()
     items = ItemIn(many=True)
+    stamps = StampedOut(many=True, help_text="What the purchase did on each stamp card.")
 
 
 class ReversalIn(serializers.Serializer):
@@ -227,6 +255,7 @@ def card_detail(request, number):
     """A card's status, holder, balance, tier and its 10 most recent ledger lines."""
     card = selectors.card_by_number(number)
     card.lines = _card_lines(card)
+    card.stamp_cards = stamps.progress_of(card)
     return Response(CardOut(card).data)
 
 
@@ -253,6 +282,7 @@ def purchase(request, number):
         staff=None,
         store=till_branch(request),
         till_key=request.auth,
+        items=data.get("item_count"),
     )
     card.refresh_from_db(fields=["balance"])
     body = {
@@ -260,6 +290,7 @@ def purchase(request, number):
         "line": recorded.line,
         "balance": card.balance,
         "items": data.get("items", []),
+        "stamps": recorded.stamps,
     }
     return Response(PurchaseOut(body).data, status=201 if recorded.created else 200)
 

@@ -19,7 +19,7 @@ from core.admin import admin_context
 from core.codes import barcode_data_uri, qr_svg
 from core.inputs import only_digits
 from core.money import format_money
-from loyalty import branches, cardnumbers, selectors, services
+from loyalty import branches, cardnumbers, selectors, services, stamps
 from loyalty.exceptions import LoyaltyError
 from loyalty.forms import CardLookupForm, EnrolForm, PurchaseForm, ReasonForm
 from loyalty.models import Card, CardStatus, PointTransaction, Program
@@ -101,6 +101,21 @@ def lookup(request):
     )
 
 
+def stamp_message(stamped) -> str:
+    """What a purchase did on one stamp card, for the counter's message."""
+    text = _("%(card)s: %(stamps)s of %(needed)s stamps.") % {
+        "card": stamped.stamp_card.name,
+        "stamps": stamped.stamps,
+        "needed": stamped.needed,
+    }
+    for voucher in stamped.vouchers:
+        text += " " + _("Card full: voucher %(code)s for %(reward)s issued.") % {
+            "code": voucher.formatted_code,
+            "reward": voucher.reward.name,
+        }
+    return text
+
+
 @counter_permission
 def card_view(request, card_id):
     card = get_object_or_404(Card.objects.select_related("tier", "user"), pk=card_id)
@@ -110,6 +125,7 @@ def card_view(request, card_id):
         messages.error(request, _("This card was closed when its holder's data was erased."))
     lines = list(card.transactions.select_related("created_by")[:10])
     events = list(card.events.select_related("staff")[:5])
+    stamp_rows = stamps.progress_of(card)
     program = Program.current()
     context = admin_context(
         request,
@@ -121,6 +137,10 @@ def card_view(request, card_id):
         events=events,
         reversible=selectors.reversible(lines),
         purchase_form=PurchaseForm(),
+        stamp_cards=stamp_rows,
+        stamp_product=next(
+            (row["stamp_card"].product for row in stamp_rows if row["stamp_card"].product), ""
+        ),
         payment_steps=selectors.payment_steps(card.balance, program),
         lookup_form=CardLookupForm(),
         branch=branches.current(request),
@@ -146,6 +166,7 @@ def purchase(request, card_id):
             reference=form.cleaned_data["reference"],
             staff=request.user,
             store=store,
+            items=form.cleaned_data["items"],
         )
     except LoyaltyError as error:
         messages.error(request, str(error))
@@ -162,6 +183,8 @@ def purchase(request, card_id):
                 "balance": points(card.balance),
             },
         )
+        for stamped in recorded.stamps:
+            messages.success(request, stamp_message(stamped))
     else:
         messages.warning(
             request,

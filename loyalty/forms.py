@@ -47,6 +47,8 @@ class PurchaseForm(forms.Form):
         max_length=64,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
+    # Checked by `loyalty.stamps.clean_items`, so the counter and the API say the same.
+    items = forms.CharField(label=_("Items"), max_length=4, required=False)
 
 
 class ReasonForm(forms.Form):
@@ -88,3 +90,26 @@ class WeekdaysField(forms.TypedMultipleChoiceField):
 
     def prepare_value(self, value):
         return [str(day) for day in value] if isinstance(value, list) else value
+
+
+class MemberImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Member file"),
+        help_text=_("CSV (UTF-8) or Excel workbook (.xlsx), at most 5 MB and 5,000 members."),
+        widget=forms.FileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
+    )
+
+    def clean_file(self):
+        from loyalty.imports import MAX_BYTES
+
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(size)s MB. Split it into smaller files.")
+                % {"size": MAX_BYTES // (1024 * 1024)}
+            )
+        return upload
+
+
+class ConfirmImportForm(forms.Form):
+    upload = forms.CharField(widget=forms.HiddenInput, max_length=1000)

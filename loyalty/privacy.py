@@ -5,6 +5,7 @@ anonymised and its balance forfeited by a ledger line of its own, so every total
 from django.db import transaction
 
 from core.privacy import local_iso, mentions, scrub
+from loyalty import stamps
 from loyalty.models import (
     Card,
     CardEventKind,
@@ -78,6 +79,7 @@ def forget(user, needles: list[str], *, by=None) -> dict:
     forfeited = 0
     cards = lock_cards(*cards_of(user).values_list("pk", flat=True))
     for card in cards:
+        stamps.forfeit_stamps(card)
         if card.balance > 0:
             forfeited += card.balance
             _write(card, Kind.FORFEIT, -card.balance, note="Account erased", created_by=by)

@@ -16,25 +16,32 @@ import secrets
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import emails
+from accounts.models import User
 from accounts.roles import is_owner
 from core.dates import next_birthday, shift_months
-from loyalty import cardnumbers, events
+from core.emails import send as send_email
+from loyalty import cardnumbers, events, stamps
 from loyalty.exceptions import (
     AlreadyClaimed,
     AlreadyReversed,
     BranchClosed,
     CardNotActive,
+    CardNumberTaken,
     ClaimFailed,
     ClaimLocked,
+    EmailTaken,
     InsufficientPoints,
     InvalidAmount,
+    InvalidCardNumber,
     InvalidPoints,
     LoyaltyError,
     MissingReason,
@@ -232,12 +239,106 @@ def issue_card(
     return card
 
 
+@transaction.atomic
+def import_member(
+    *,
+    number: str = "",
+    holder_name: str = "",
+    holder_email: str = "",
+    holder_phone: str = "",
+    holder_birthday: datetime.date | None = None,
+    email_consent: bool = False,
+    opening_balance: int = 0,
+    tier: Tier | None = None,
+    staff,
+    tiers: list[Tier] | None = None,
+) -> Card:
+    """Bring a member over from the shop's previous system, on an owner's word, as a printed
+    card with a claim PIN. The card keeps its printed number when one is given (valid, and no
+    card has or had it) or gets a new one. Its points start with one opening-balance line, which
+    takes the place of the sign-up bonus and counts towards no tier; the tier is the one given,
+    else the one a new member starts in, recorded as a tier change either way. The holder is
+    invited by e-mail to claim the card online only when there is an address and they agreed to
+    be e-mailed. An e-mail address belongs to one person: one already on a member or a card is
+    refused. What only a whole file shows (a row twice, a row imported before) is for
+    `loyalty.imports` to find; `tiers` spares it a query per row."""
+    if staff is None or not is_owner(staff):
+        raise NotAllowed
+    if isinstance(opening_balance, bool) or not isinstance(opening_balance, int):
+        raise InvalidPoints(_("An opening balance is a whole number of points."))
+    if opening_balance < 0:
+        raise InvalidPoints(_("An opening balance cannot be negative."))
+    number = cardnumbers.normalise(number or "")
+    holder_email = (holder_email or "").strip().lower()
+    if number and not cardnumbers.is_valid(number):
+        raise InvalidCardNumber
+    # Addresses are compared as stored, lower-case, so the indexes answer: a file of thousands
+    # of rows must not scan every member once per row.
+    clash = Q(number=number) if number else Q()
+    if holder_email:
+        clash |= Q(holder_email=holder_email)
+    if number or holder_email:
+        found = set(Card.objects.filter(clash).values_list("number", flat=True)[:2])
+        if number in found or (number and RetiredCardNumber.objects.filter(number=number).exists()):
+            raise CardNumberTaken
+        if found or (holder_email and User.objects.filter(email=holder_email).exists()):
+            raise EmailTaken
+    reason = "Imported from the previous system"
+    if tier is None:
+        # What `_promote` finds for a card that has earned nothing yet: the opening balance was
+        # earned in the previous system and counts towards no tier here.
+        tiers = tiers if tiers is not None else list(Tier.objects.order_by("threshold"))
+        tier = next((tier for tier in reversed(tiers) if tier.threshold <= 0), None)
+        reason = "0 points earned"
+    # A card made in this transaction is seen by no other until it commits: nothing to lock.
+    card = Card.objects.create(
+        number=number or _unused_number(),
+        is_physical=True,
+        holder_name=holder_name.strip(),
+        holder_email=holder_email,
+        holder_phone=holder_phone.strip(),
+        holder_birthday=holder_birthday,
+        holder_email_consent=email_consent,
+        imported_at=timezone.now(),
+        claim_pin=cardnumbers.random_pin(),
+        tier=tier,
+        issued_by=staff,
+    )
+    if opening_balance:
+        _write(
+            card,
+            Kind.OPENING_BALANCE,
+            opening_balance,
+            created_by=staff,
+            note="Balance brought over from the previous system",
+        )
+    if tier is not None:
+        change = TierChange.objects.create(card=card, from_tier=None, to_tier=tier, reason=reason)
+        emit(Event.TIER_CHANGED, lambda: events.tier_changed(change))
+    _record_event(card, CardEventKind.IMPORTED, staff=staff)
+    emit(Event.MEMBER_JOINED, lambda: events.member_joined(card))
+    if holder_email and email_consent:
+        send_email(
+            "claim_invitation",
+            holder_email,
+            {
+                "card": card,
+                "name": card.holder_name,
+                "claim_url": settings.SITE_URL + reverse("claim_card"),
+                "signup_url": settings.SITE_URL + reverse("account_signup"),
+            },
+        )
+    return card
+
+
 @dataclass(frozen=True)
 class PurchaseRecorded:
     """What `record_purchase` did: the receipt's purchase line, and whether this call wrote it."""
 
     line: PointTransaction
     created: bool
+    # What the purchase did on each stamp card it earned stamps on (`loyalty.stamps.Stamped`).
+    stamps: tuple = ()
 
 
 # Our own first key for PostgreSQL advisory locks, so the receipt locks meet no other use.
@@ -288,7 +389,14 @@ def _receipt_used_elsewhere(line_id: int) -> ReceiptUsedOnAnotherCard:
 
 @transaction.atomic
 def record_purchase(
-    card: Card, amount, *, reference: str, staff, store: Store | None = None, till_key=None
+    card: Card,
+    amount,
+    *,
+    reference: str,
+    staff,
+    store: Store | None = None,
+    till_key=None,
+    items=1,
 ) -> PurchaseRecorded:
     """Record a purchase and its points in a branch (the main branch when none is named).
     A receipt number belongs to its branch: everything below is about one branch's numbers,
@@ -301,9 +409,11 @@ def record_purchase(
     locked too. Numbers are compared as typed, with no date or window, the rule one card has
     always had; a till that starts its numbering again must keep its numbers unique, e.g. with
     the date in front. Tier goes up at once when earnings cross a threshold; the first purchase
-    earns the first-purchase bonus."""
+    earns the first-purchase bonus. The purchase also stamps the branch's stamp cards
+    (`items`: how many of the counted product, for a stamp card that stamps each item)."""
     program = Program.current()
     amount = clean_amount(amount, program)
+    items = stamps.clean_items(items)
     reference = (reference or "").strip()
     if not reference:
         raise MissingReference
@@ -376,8 +486,9 @@ def record_purchase(
         emails.send_to_member(
             "purchase", card.user, {"card": card, "line": line}, optional_list="receipts"
         )
+    stamped = stamps.stamp_purchase(card, line, items=items)
     emit(Event.PURCHASE_RECORDED, lambda: events.purchase_recorded(line))
-    return PurchaseRecorded(line=line, created=True)
+    return PurchaseRecorded(line=line, created=True, stamps=tuple(stamped))
 
 
 @transaction.atomic
@@ -416,6 +527,7 @@ def reverse_purchase(
             )
     except IntegrityError as error:
         raise AlreadyReversed from error
+    stamps.reverse_stamps(card, transaction_line)
     emit(Event.PURCHASE_REVERSED, lambda: events.purchase_reversed(line))
     return line
 
@@ -616,8 +728,25 @@ def _claim(user, number: str, pin: str) -> Card | LoyaltyError:
     card.claim_pin = ""
     card.claimed_at = timezone.now()
     Card.objects.filter(pk=card.pk).update(user=user, claim_pin="", claimed_at=card.claimed_at)
+    _fill_profile(user, card)
     _promote(card, Program.current())
     return card
+
+
+def _fill_profile(user, card: Card) -> None:
+    """The phone and birthday the shop knew for a claimed card (a member imported from the
+    previous system) fill the member's profile where it is blank; nothing the member typed is
+    replaced. The birthday counts as set now, as if typed in the profile, so a birthday that has
+    passed this year does not pay its bonus at once."""
+    changes = {}
+    if not user.phone and card.holder_phone:
+        changes["phone"] = card.holder_phone
+    if user.birthday is None and card.holder_birthday is not None:
+        changes.update(birthday=card.holder_birthday, birthday_changed_at=timezone.now())
+    if changes:
+        User.objects.filter(pk=user.pk).update(**changes)
+        for name, value in changes.items():
+            setattr(user, name, value)
 
 
 # Referrals ----------------------------------------------------------------------------------

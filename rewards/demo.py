@@ -10,7 +10,7 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from loyalty.demo import days_ago
-from loyalty.models import Card, CardStatus, Tier
+from loyalty.models import Card, CardStatus, StampCard, StampRule, Tier
 from rewards import services
 from rewards.models import Reward, RewardKind
 
@@ -170,6 +170,21 @@ def seed_rewards():
 TREATS = ["Free coffee", "Pastry of the day"]
 TREAT_CHANCE = 0.3  # of a visit by a member who spends their points, with enough of them
 KEEPS = 250  # points such a member leaves on the card after a treat
+
+
+def seed_stamp_card():
+    """The café's coffee card: nine visits, the tenth coffee free. Made before the history is
+    played, so the demo members' visits stamp it and the keenest have filled a card or two."""
+    StampCard.objects.get_or_create(
+        name="Coffee card: 9 + 1 free",
+        defaults={
+            "stamps_needed": 9,
+            "rule": StampRule.VISIT,
+            "one_per_visit": True,
+            "reward": Reward.objects.get(name="Free coffee"),
+            "days_to_complete": 180,
+        },
+    )
 
 
 def plan_vouchers(timeline, staff, visits=()):

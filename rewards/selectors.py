@@ -36,12 +36,15 @@ def available_rewards() -> QuerySet[Reward]:
 
 
 def catalog(card: Card | None, *, kind: str = "") -> list[CatalogEntry]:
-    """Every reward on offer with what stands between this card and it. Two queries."""
+    """Every reward on offer with what stands between this card and it. One query, and one
+    more for the member's open vouchers when a reward on offer has a per-member limit."""
     rewards = available_rewards()
     if kind:
         rewards = rewards.filter(kind=kind)
+    rewards = list(rewards)
     held = {}
-    if card is not None and card.user_id:
+    limited = any(reward.per_member_limit is not None for reward in rewards)
+    if limited and card is not None and card.user_id:
         held = dict(
             Redemption.objects.filter(card__user=card.user_id, status__in=OPEN_STATUSES)
             .values_list("reward")
@@ -76,6 +79,20 @@ def within_reach(card: Card, *, count: int = 3) -> tuple[list[CatalogEntry], Cat
 
 def member_vouchers(user) -> QuerySet[Redemption]:
     return Redemption.objects.filter(card__user=user).select_related("reward")
+
+
+def stamp_vouchers(card: Card) -> list[Redemption]:
+    """The unused vouchers the card's full stamp cards earned."""
+    return list(
+        Redemption.objects.filter(
+            card=card,
+            stamp_line__isnull=False,
+            status=RedemptionStatus.ISSUED,
+            valid_until__gt=timezone.now(),
+        )
+        .select_related("reward")
+        .order_by("valid_until", "pk")
+    )
 
 
 def reward_figures() -> QuerySet[Reward]:

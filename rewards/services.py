@@ -205,9 +205,10 @@ def _close(redemption: Redemption, status: str, *, by=None) -> Redemption:
     """Refund and restock a locked, still-issued voucher and mark it cancelled or expired."""
     (card,) = loyalty_services.lock_cards(redemption.card_id)
     reward = _lock_reward(redemption.reward_id)
-    loyalty_services.refund_points(
-        card, redemption.points, source=redemption, staff=by, note=reward.name
-    )
+    if redemption.points:  # a full stamp card's voucher cost no points
+        loyalty_services.refund_points(
+            card, redemption.points, source=redemption, staff=by, note=reward.name
+        )
     if reward.stock is not None:
         Reward.objects.filter(pk=reward.pk).update(stock=F("stock") + redemption.quantity)
     redemption.status = status
@@ -229,6 +230,9 @@ def cancel_redemption(redemption: Redemption, *, by) -> Redemption:
         redemption = _lock_voucher(redemption)
         if redemption.status != RedemptionStatus.ISSUED:
             raise NotCancellable
+        if redemption.stamp_line_id:
+            # Its stamps are spent: cancelling would give nothing back.
+            raise NotCancellable(_("A full stamp card's voucher cannot be cancelled."))
         if redemption.valid_until > timezone.now():
             return _close(redemption, RedemptionStatus.CANCELLED, by=by)
         _close(redemption, RedemptionStatus.EXPIRED)

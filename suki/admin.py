@@ -155,12 +155,7 @@ class PrivacyRecordAdmin(admin.ModelAdmin):
     def member_number(self, obj):
         return obj.member_id
 
-    def has_module_permission(self, request):
-        return is_owner(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return is_owner(request.user)
-
+    # Seen by owners, who hold every permission of the project's app (accounts.roles).
     def has_add_permission(self, request):
         return False
 

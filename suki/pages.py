@@ -7,9 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.codes import qr_svg
-from loyalty import selectors
+from loyalty import rules, selectors, stamps
 from loyalty.forms import ClaimCardForm
-from loyalty.models import Program, Tier
 from rewards import selectors as reward_selectors
 from rewards.services import donated_points
 from surveys import selectors as survey_selectors
@@ -21,11 +20,12 @@ def home(request):
     # public page, as visitors do.
     if request.user.is_authenticated and not request.user.is_staff:
         return redirect("portal")
-    program = Program.current()
+    current = rules.current()
+    program = current.program
     given = donated_points()
     context = {
         "program": program,
-        "tiers": Tier.objects.all(),
+        "tiers": current.tiers,
         "donated_points": given,
         "testimonials": survey_selectors.published_testimonials(),
         "donated_value": given * program.point_value,
@@ -35,7 +35,8 @@ def home(request):
 
 def help_page(request):
     """How points and tiers work, what to do about a lost card and whom to ask; for anyone."""
-    context = {"program": Program.current(), "tiers": Tier.objects.all()}
+    current = rules.current()
+    context = {"program": current.program, "tiers": current.tiers}
     return render(request, "suki/help.html", context)
 
 
@@ -44,22 +45,27 @@ def portal(request):
     card = selectors.member_card(request.user)
     if card is None:
         return render(request, "loyalty/no_card.html", {"form": ClaimCardForm()})
-    program = Program.current()
+    current = rules.current()
+    program = current.program
     ready, next_reward = reward_selectors.within_reach(card)
+    stamp_cards = stamps.progress_of(card, with_reward=True)
     title = _("QR code of card %(number)s") % {"number": card.formatted_number}
     context = {
         "card": card,
         "qr": qr_svg(card.number, title=title),
         "program": program,
-        "progress": selectors.tier_progress(card, program, list(Tier.objects.all())),
+        "progress": selectors.tier_progress(card, program, current.tiers),
         "points_value": card.balance * program.point_value if card.balance > 0 else 0,
         "expires_on": selectors.expiry_date(card, program),
-        "bonus_days": selectors.active_bonus_days(card.tier, timezone.localdate()),
+        "bonus_days": selectors.active_bonus_days(
+            card.tier, timezone.localdate(), candidates=current.bonus_days
+        ),
         "recent": selectors.card_history(request.user)[:5],
         "ready_rewards": ready,
         "next_reward": next_reward,
-        "invitation": survey_services.invite_after_visit(
-            request.user, blocked=survey_selectors.has_open_complaint(request.user)
-        ),
+        "stamp_cards": stamp_cards,
+        "stamp_vouchers": reward_selectors.stamp_vouchers(card) if stamp_cards else [],
+        # Not while the member has an open complaint: asked in the same query.
+        "invitation": survey_services.invite_after_visit(request.user),
     }
     return render(request, "suki/portal.html", context)

@@ -56,6 +56,9 @@ def ledger_adds_up(request):
 
         broken = [(card.number, card.balance, card.ledger_total) for card in ledger_mismatches()]
         assert broken == [], "ledger does not add up"
+        from loyalty.stamps import stamp_mismatches
+
+        assert stamp_mismatches() == [], "stamp ledger does not add up"
 
 
 @pytest.fixture

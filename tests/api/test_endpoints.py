@@ -375,3 +375,38 @@ def test_the_schema_and_docs_are_served_without_a_key(client, db):
     assert "script-src 'self';" in docs["Content-Security-Policy"]
     script = client.get("/api/docs/?script=")
     assert script["Content-Type"] == "application/javascript"
+
+
+def test_a_purchase_through_the_api_stamps_the_card_and_reports_the_free_coffee(
+    till, card, program
+):
+    from loyalty.models import StampCard, StampRule
+    from tests.rewards.factories import RewardFactory
+
+    StampCard.objects.create(
+        name="Coffee card",
+        stamps_needed=9,
+        rule=StampRule.ITEMS,
+        reward=RewardFactory(name="Free coffee", points_cost=1),
+    )
+    first = purchase(till, card, "9.00", "T-1", item_count="2")
+    assert first.status_code == 201
+    assert first.json()["stamps"] == [
+        {
+            "stamp_card": "Coffee card",
+            "added": 2,
+            "stamps": 2,
+            "needed": 9,
+            "completed": 0,
+            "vouchers": [],
+        }
+    ]
+    full = purchase(till, card, "31.50", "T-2", item_count=7)
+    (stamped,) = full.json()["stamps"]
+    assert stamped["completed"] == 1 and len(stamped["vouchers"]) == 1
+    detail = till.get(f"/api/v1/cards/{card.number}/").json()
+    assert detail["stamp_cards"] == [
+        {"stamp_card": "Coffee card", "stamps": 0, "needed": 9, "completed": 1}
+    ]
+    refused = problem(purchase(till, card, "4.50", "T-3", item_count="0"), 422)
+    assert "number of items" in refused["detail"]

@@ -7,10 +7,10 @@ from loyalty import services
 from tests.factories import make_card
 
 # The key 1, the card 1, record_purchase (program, card lock, receipt check, tiers, bonus
-# days, the line, the balance, earnings for the tier, the purchase event, savepoints), and
-# the new balance 1; on PostgreSQL one more, the receipt number's advisory lock. Nothing
-# here reads the card's history line by line.
-PURCHASE_QUERIES = 16 if connection.vendor == "postgresql" else 15
+# days, the line, the balance, earnings for the tier, the branch's stamp cards, the purchase
+# event, savepoints), and the new balance 1; on PostgreSQL one more, the receipt number's
+# advisory lock. Nothing here reads the card's history line by line.
+PURCHASE_QUERIES = 17 if connection.vendor == "postgresql" else 16
 
 
 @pytest.fixture

@@ -755,6 +755,7 @@ def test_two_runs_the_same_day_add_up_in_the_days_summary(birthday_member, progr
         "tier warnings": 0,
         "tiers lowered": 0,
         "vouchers expired": 0,
+        "stamp cards expired": 0,
         "complaints escalated": 0,
         "till answers forgotten": 0,
         "webhook deliveries forgotten": 0,

@@ -642,6 +642,7 @@ def test_recording_a_purchase_takes_a_handful_of_queries_whatever_the_history(
     # The service's own savepoint and release (the test already runs in a transaction),
     # program, the main branch (no branch named), card lock, receipt check, tiers, bonus days,
     # savepoint, insert line, update card, release, earnings in the window, the member (for a
-    # receipt e-mail), and on PostgreSQL the receipt number's lock.
-    with django_assert_num_queries(14 + (connection.vendor == "postgresql")):
+    # receipt e-mail), the branch's stamp cards (none here), and on PostgreSQL the receipt
+    # number's lock.
+    with django_assert_num_queries(15 + (connection.vendor == "postgresql")):
         services.record_purchase(card, Decimal("12.50"), reference="NEW", staff=staff)

@@ -10,8 +10,9 @@ from loyalty.models import BonusDay, Card, CardStatus, PointTransaction, Store
 from tests.factories import make_card
 
 # Session, user, card, program, rewards, rewards held, tiers, earned, bonus days, recent lines,
-# open complaint, latest purchase, its invitation, the post-visit survey.
-PORTAL_QUERIES = 14
+# open complaint, latest purchase, its invitation, the post-visit survey, the stamp cards (none
+# here; with some, their progress and vouchers add two: see tests/loyalty/test_stamp_pages.py).
+PORTAL_QUERIES = 15
 HISTORY_QUERIES = 4  # session, user, count, one page of lines
 NOON = datetime.datetime(2026, 11, 24, 12, tzinfo=datetime.UTC)
 

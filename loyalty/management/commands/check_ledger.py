@@ -2,6 +2,18 @@ from django.core.management.base import BaseCommand, CommandError
 
 from loyalty.models import Card
 from loyalty.selectors import ledger_mismatches
+from loyalty.stamps import stamp_mismatches
+
+
+def stamp_problems() -> list[str]:
+    """Each member card whose stamps on a stamp card are not the sum of its stamp lines."""
+    problems = []
+    for progress, cached, total in stamp_mismatches():
+        problems.append(
+            f"Stamp card {progress.stamp_card.name} on card {progress.card.formatted_number}: "
+            f"stamps {cached}, ledger sum {total}"
+        )
+    return problems
 
 
 class Command(BaseCommand):
@@ -9,6 +21,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         mismatches = list(ledger_mismatches()[:100])
+        stamps_off = stamp_problems()
+        for problem in stamps_off:
+            self.stderr.write(problem)
+        if stamps_off and not mismatches:
+            raise CommandError(f"{len(stamps_off)} stamp card(s) do not add up.")
         if mismatches:
             for card in mismatches:
                 self.stderr.write(

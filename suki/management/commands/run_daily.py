@@ -11,7 +11,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from loyalty import services
+from loyalty import services, stamps
 from loyalty.models import DailyRun
 from rewards import services as reward_services
 from suki import dashboard, privacy
@@ -109,6 +109,7 @@ class Command(BaseCommand):
                 "webhook deliveries forgotten": step(
                     day, "webhook log clean-up", webhook_services.prune_deliveries, now
                 ),
+                "stamp cards expired": step(day, "stamp expiry", stamps.expire_stamps, now),
                 "inactive members erased": step(
                     day,
                     "retention erasure",

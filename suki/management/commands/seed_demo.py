@@ -49,6 +49,7 @@ class Command(BaseCommand):
             demo.seed_program(staff)
             with demo.clock_at(timezone.now() - datetime.timedelta(days=demo.HISTORY_DAYS)):
                 reward_demo.seed_rewards()
+                reward_demo.seed_stamp_card()
             if not demo.history_exists(member):
                 # Every app's events on one timeline, so each member's history is in time order.
                 timeline = demo.Timeline()
