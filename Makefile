@@ -52,6 +52,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/outbox.py
 	$(BIN)/python bench/dashboard.py
+	$(BIN)/python bench/exports.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles tests/e2e/artifacts

@@ -23,3 +23,11 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 control_socket_disable = os.environ.get("GUNICORN_CONTROL_SOCKET", "") == ""
 if not control_socket_disable:
     control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
+
+
+def post_worker_init(worker):
+    # A long download (the owner's exports) tells the arbiter it is alive as it streams;
+    # otherwise `timeout` would end it halfway.
+    from core import exports
+
+    exports.keep_alive = worker.notify

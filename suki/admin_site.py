@@ -24,6 +24,7 @@ class SukiAdminSite(admin.AdminSite):
 
         from loyalty import counter
         from rewards import counter as reward_counter
+        from suki import exports
         from surveys import counter as survey_counter
 
         view = self.admin_view
@@ -66,6 +67,7 @@ class SukiAdminSite(admin.AdminSite):
                 view(survey_counter.visit_slip),
                 name="counter_slip",
             ),
+            path("exports/", view(exports.exports_view), name="exports"),
         ]
         return urls + super().get_urls()
 
