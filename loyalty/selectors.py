@@ -107,13 +107,22 @@ def applicable_bonus_days(tier: Tier | None, day: datetime.date) -> list[BonusDa
     return [bonus_day for bonus_day in days if bonus_day.applies_to(tier, day)]
 
 
-def active_bonus_days(tier: Tier | None, today: datetime.date, *, days_ahead: int = 14):
-    """Bonus days running today or in the next two weeks that this tier can use."""
+def active_bonus_days(
+    tier: Tier | None,
+    today: datetime.date,
+    *,
+    days_ahead: int = 14,
+    candidates: list[BonusDay] | None = None,
+):
+    """Bonus days running today or in the next two weeks that this tier can use; among
+    `candidates` (the cached ones, `loyalty.rules`) when given, else from the database."""
     horizon = today + datetime.timedelta(days=days_ahead)
+    if candidates is None:
+        candidates = BonusDay.objects.filter(
+            is_active=True, starts_on__lte=horizon, ends_on__gte=today
+        ).select_related("minimum_tier")
     found = []
-    for bonus_day in BonusDay.objects.filter(
-        is_active=True, starts_on__lte=horizon, ends_on__gte=today
-    ).select_related("minimum_tier"):
+    for bonus_day in candidates:
         next_day = next(
             (
                 today + datetime.timedelta(days=offset)

@@ -2,14 +2,16 @@ from allauth.account.adapter import get_adapter
 from allauth.account.signals import user_signed_up
 from allauth.core import ratelimit
 from django.contrib import messages
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
 from accounts import emails
 from accounts.forms import REFERRAL_SESSION_KEY
-from loyalty import services
+from loyalty import rules, services
+from loyalty.models import BonusDay, Program, Tier
 
-__all__ = ["REFERRAL_SESSION_KEY", "card_for_new_member"]
+__all__ = ["REFERRAL_SESSION_KEY", "card_for_new_member", "rules_changed"]
 
 
 @receiver(user_signed_up, dispatch_uid="loyalty.card_for_new_member")
@@ -29,3 +31,14 @@ def card_for_new_member(sender, request, user, **kwargs):
                 _("The invitation code %(code)s is not valid, so no referral bonus applies.")
                 % {"code": code},
             )
+
+
+@receiver(post_save, sender=Program, dispatch_uid="loyalty.program_saved")
+@receiver(post_delete, sender=Program, dispatch_uid="loyalty.program_deleted")
+@receiver(post_save, sender=Tier, dispatch_uid="loyalty.tier_saved")
+@receiver(post_delete, sender=Tier, dispatch_uid="loyalty.tier_deleted")
+@receiver(post_save, sender=BonusDay, dispatch_uid="loyalty.bonus_day_saved")
+@receiver(post_delete, sender=BonusDay, dispatch_uid="loyalty.bonus_day_deleted")
+def rules_changed(sender, **kwargs):
+    """The pages' cached copy of the program, tiers and bonus days is out of date."""
+    rules.forget()

@@ -24,6 +24,17 @@ def signed_points(value):
     return sign + number_format(abs(value), 0, use_l10n=True, force_grouping=True)
 
 
+# Kind's labels by value. A line's get_kind_display() hashes every label (a translation each)
+# to look up one; the history lists twenty lines, each naming its kind twice.
+KIND_LABELS = dict(Kind.choices)
+
+
+@register.filter
+def kind_label(line):
+    """The kind of a ledger line in the member's language."""
+    return str(KIND_LABELS.get(line.kind, line.kind))
+
+
 @register.filter
 def why(line):
     """Why a ledger line has the points it has, in the member's words."""

@@ -13,6 +13,7 @@ import datetime
 
 from django.core import signing
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from loyalty import services as loyalty_services
@@ -23,6 +24,7 @@ from surveys.models import (
     NUMERIC_KINDS,
     Answer,
     Audience,
+    Complaint,
     Invitation,
     Question,
     Response,
@@ -137,27 +139,33 @@ def copy_survey(survey: Survey) -> Survey:
 # Post-visit invitations ----------------------------------------------------------------
 
 
-def invite_after_visit(user, *, blocked: bool = False) -> Invitation | None:
+def invite_after_visit(user, *, blocked: bool | None = None) -> Invitation | None:
     """The "How was your visit?" invitation to show the member now, if any.
 
     Offered for the member's latest purchase, at most once per the program's number of days,
-    never while `blocked` (an open complaint), and not again once answered or dismissed."""
+    never while `blocked` (an open complaint; None asks the database, in the same query as the
+    latest purchase), and not again once answered or dismissed. Once offered, deciding takes
+    that one query."""
     if blocked:
         return None
     latest = (
         PointTransaction.objects.filter(card__user=user, kind=Kind.PURCHASE)
+        .select_related("survey_invitation__survey")
+        .annotate(answered=Exists(Response.objects.filter(purchase=OuterRef("pk"))))
         .order_by("-created_at", "-id")
-        .first()
     )
-    if latest is None:
+    if blocked is None:
+        latest = latest.annotate(blocked=Exists(Complaint.objects.open().filter(user=user)))
+    latest = latest.first()
+    if latest is None or latest.answered or getattr(latest, "blocked", False):
         return None
-    invitation = Invitation.objects.filter(purchase=latest).select_related("survey").first()
+    invitation = getattr(latest, "survey_invitation", None)
     if invitation is not None:
-        if invitation.dismissed_at or Response.objects.filter(purchase=latest).exists():
+        if invitation.dismissed_at:
             return None
         return invitation if invitation.survey.is_open() else None
     survey = post_visit_survey()
-    if survey is None or Response.objects.filter(purchase=latest).exists():
+    if survey is None:
         return None
     days = Program.current().survey_invitation_days
     since = timezone.now() - datetime.timedelta(days=days)
