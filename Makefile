@@ -53,6 +53,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/outbox.py
 	$(BIN)/python bench/dashboard.py
 	$(BIN)/python bench/exports.py
+	$(BIN)/python bench/import_members.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles tests/e2e/artifacts

@@ -37,13 +37,9 @@ import itertools
 import json
 import os
 import platform
-import re
-import secrets
 import shutil
 import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -52,16 +48,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from _serve import HOST, Server
 from run import BenchError, configure, figure, postgresql_database, sqlite_database
 
-ROOT = Path(__file__).resolve().parent.parent
-BENCH = Path(__file__).resolve().parent
-HOST = "127.0.0.1"
 BARE_GET = "/bench/ok"
 BARE_POST = "/bench/echo"
-SETTINGS_MODULE = "suki_bench_api_settings"  # written to the work folder by Server
 REQUEST_TIMEOUT = 30  # seconds a request may take, gunicorn's own timeout
-BOOT_TIMEOUT = 60  # seconds gunicorn may take to answer its first request
 RATE_LIMIT = 10_000_000  # requests per minute per key, so the throttle counts but never refuses
 ITEMS = [{"name": "Cappuccino", "quantity": 2}, {"name": "Cinnamon bun", "quantity": 1}]
 
@@ -324,97 +316,6 @@ def prepare(cards: int) -> tuple[str, list[str]]:
     return key, numbers
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
-
-
-class Server:
-    """gunicorn with the project's gunicorn.conf.py, bound to a free port of 127.0.0.1."""
-
-    def __init__(self, workdir: Path, *, workers: int, cache_url: str):
-        (workdir / f"{SETTINGS_MODULE}.py").write_text(
-            "from suki.settings import *  # noqa: F403\n\n"
-            'ROOT_URLCONF = "api"  # bench/api.py: two bare views, then Suki\'s addresses\n'
-            "# No collectstatic for a throwaway run: error pages link the app folders' files.\n"
-            'STORAGES["staticfiles"] = '
-            '{"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}\n'
-        )
-        self.port = free_port()
-        self.log = workdir / "gunicorn.log"
-        env = {
-            **os.environ,  # configure()'s database, e-mail and media settings
-            "DJANGO_SETTINGS_MODULE": SETTINGS_MODULE,
-            "PYTHONPATH": os.pathsep.join([str(workdir), str(BENCH), str(ROOT)]),
-            "DEBUG": "false",
-            "SECRET_KEY": secrets.token_urlsafe(50),
-            "ALLOWED_HOSTS": HOST,
-            "CACHE_URL": cache_url,
-            "LOG_LEVEL": "WARNING",
-        }
-        env.pop("GUNICORN_CONTROL_SOCKET", None)
-        command = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--config",
-            str(ROOT / "gunicorn.conf.py"),
-            "--bind",
-            f"{HOST}:{self.port}",
-            "--workers",
-            str(workers),
-            # No worker restarts in the middle of a target, no access log line per request.
-            "--max-requests",
-            "0",
-            "--access-logfile",
-            os.devnull,
-        ]
-        with self.log.open("wb") as log:
-            self.process = subprocess.Popen(
-                command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log
-            )
-
-    def wait_until_up(self) -> None:
-        deadline = time.monotonic() + BOOT_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                code = self.process.returncode
-                raise BenchError(f"gunicorn stopped (exit {code}):\n{self.tail()}")
-            try:
-                connection = http.client.HTTPConnection(HOST, self.port, timeout=5)
-                connection.request("GET", BARE_GET, headers={"X-Forwarded-Proto": "https"})
-                response = connection.getresponse()
-                response.read()
-                connection.close()
-                if response.status == 200:
-                    return
-                raise BenchError(f"GET {BARE_GET} answered {response.status}:\n{self.tail()}")
-            except (OSError, http.client.HTTPException):
-                time.sleep(0.2)
-        raise BenchError(f"gunicorn did not answer within {BOOT_TIMEOUT} s:\n{self.tail()}")
-
-    def errors(self) -> list[str]:
-        """The exceptions in the server's log (the last line of each traceback), most often
-        first, with how many times each came."""
-        pattern = re.compile(r"^[\w.]+(Error|Exception): ")
-        lines = self.log.read_text(errors="replace").splitlines()
-        found = collections.Counter(line for line in lines if pattern.match(line))
-        return [f"{count} × {line[:200]}" for line, count in found.most_common(3)]
-
-    def tail(self) -> str:
-        return "\n".join(self.log.read_text(errors="replace").splitlines()[-30:])
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)  # graceful: the workers finish and exit
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-
-
 # Running and reporting. -----------------------------------------------------------------
 
 
@@ -544,7 +445,9 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
             connections.close_all()
-            server = Server(workdir, workers=workers, cache_url=args.cache_url)
+            server = Server(
+                workdir, workers=workers, cache_url=args.cache_url, urlconf="api", probe=BARE_GET
+            )
             try:
                 server.wait_until_up()
                 numbers = itertools.count()

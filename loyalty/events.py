@@ -11,10 +11,16 @@ def _tier_name(tier) -> str | None:
     return tier.name if tier is not None else None
 
 
+def _joined(card: Card) -> str:
+    if card.imported_at is not None:
+        return "import"
+    return "counter" if card.is_physical else "online"
+
+
 def member_joined(card: Card) -> dict:
     return {
         "card_number": card.number,
-        "joined": "counter" if card.is_physical else "online",
+        "joined": _joined(card),
         "has_account": card.user_id is not None,
         "tier": _tier_name(card.tier),
         "balance": card.balance,

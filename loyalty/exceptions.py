@@ -79,3 +79,11 @@ class BranchClosed(LoyaltyError):
 
 class BranchNotAllowed(LoyaltyError):
     message = _("You do not work at this branch.")
+
+
+class CardNumberTaken(LoyaltyError):
+    message = _("This card number already belongs to another card.")
+
+
+class EmailTaken(LoyaltyError):
+    message = _("This e-mail address already belongs to a member or to another card.")

@@ -26,8 +26,15 @@ COHORT_MONTHS = 12
 NEAR_CEILING = Decimal("0.9")
 # What staff record by hand: on their own card, it needs a second look.
 OWN_CARD_KINDS = [Kind.PURCHASE, Kind.GOODWILL, Kind.ADJUSTMENT]
-# Kinds that move points that already exist: they are neither issued nor redeemed.
-NOT_ISSUED = {Kind.REDEMPTION, Kind.REDEMPTION_REFUND, Kind.EXPIRY, Kind.TRANSFER}
+# Kinds that move points that already exist: they are neither issued nor redeemed. An opening
+# balance brought over from a previous system was issued there.
+NOT_ISSUED = {
+    Kind.REDEMPTION,
+    Kind.REDEMPTION_REFUND,
+    Kind.EXPIRY,
+    Kind.TRANSFER,
+    Kind.OPENING_BALANCE,
+}
 
 
 @dataclass(frozen=True)

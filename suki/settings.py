@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "rest_framework_api_key",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "import_export",
 ]
 
 MIDDLEWARE = [
@@ -133,6 +134,21 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     # Redis unreachable: reads miss and writes are skipped, with short socket timeouts, so
     # logins, sign-ups and forms keep working (see core/cache.py for why it fails open).
     CACHES["default"]["BACKEND"] = "core.cache.FailOpenRedisCache"
+# Sessions: with a cache every instance shares (Redis, memcached), read from the cache and
+# written through to the database, so a logged-in page costs no session query (a cache outage
+# falls back to the database). A process's own memory is not shared: a log-out in one worker
+# must end the session in all of them, so there sessions stay in the database alone.
+SHARED_CACHES = {
+    "core.cache.FailOpenRedisCache",
+    "django.core.cache.backends.memcached.PyMemcacheCache",
+    "django.core.cache.backends.memcached.PyLibMCCache",
+}
+SESSION_ENGINE = env.str(
+    "SESSION_ENGINE",
+    default="django.contrib.sessions.backends.cached_db"
+    if CACHES["default"]["BACKEND"] in SHARED_CACHES
+    else "django.contrib.sessions.backends.db",
+)
 
 # Side effects (e-mails, webhooks) are tasks in the database, run by `manage.py db_worker`.
 TASKS = {

@@ -130,9 +130,7 @@ def forget(user, needles: list[str], *, by=None) -> dict:
     messages.filter(from_customer=True).update(body=REMOVED)
     for message in messages.filter(from_customer=False):
         if mentions(message.body, needles):
-            ComplaintMessage.objects.filter(pk=message.pk).update(
-                body=scrub(message.body, needles)
-            )
+            ComplaintMessage.objects.filter(pk=message.pk).update(body=scrub(message.body, needles))
     for event in ComplaintEvent.objects.filter(complaint__in=complaints).exclude(detail=""):
         if mentions(event.detail, needles):
             ComplaintEvent.objects.filter(pk=event.pk).update(detail=scrub(event.detail, needles))
