@@ -2,20 +2,9 @@
 and what erasure does to them. Ledger lines are never deleted: the card is closed and
 anonymised and its balance forfeited by a ledger line of its own, so every total stays true."""
 
-from django.db import transaction
-
-from core.privacy import local_iso, mentions, scrub
-from loyalty import stamps
-from loyalty.models import (
-    Card,
-    CardEventKind,
-    CardStatus,
-    Kind,
-    PointTransaction,
-    Referral,
-    ReferralCode,
-)
-from loyalty.services import _record_event, _write, lock_cards
+from core.privacy import local_iso
+from loyalty import services
+from loyalty.models import Card, PointTransaction, Referral, ReferralCode
 
 
 def cards_of(user):
@@ -71,34 +60,11 @@ def data(user) -> dict:
     }
 
 
-@transaction.atomic
 def forget(user, needles: list[str], *, by=None) -> dict:
-    """Close the member's cards: the balance is forfeited through the ledger, the holder's
-    details go, the PIN can no longer claim it and the counter refuses it. Staff notes on the
-    lines that name the person lose the name."""
-    forfeited = 0
-    cards = lock_cards(*cards_of(user).values_list("pk", flat=True))
-    for card in cards:
-        stamps.forfeit_stamps(card)
-        if card.balance > 0:
-            forfeited += card.balance
-            _write(card, Kind.FORFEIT, -card.balance, note="Account erased", created_by=by)
-        Card.objects.filter(pk=card.pk).update(
-            status=CardStatus.CLOSED if card.status != CardStatus.REPLACED else card.status,
-            holder_name="",
-            holder_email="",
-            holder_phone="",
-            holder_birthday=None,
-            holder_email_consent=False,
-            claim_pin="",
-        )
-        if card.status != CardStatus.REPLACED:
-            _record_event(card, CardEventKind.CLOSED, staff=by)
-    # The one change ever made to a written ledger line: a note that names the person.
-    for line in PointTransaction.objects.filter(card__in=cards).exclude(note=""):
-        if mentions(line.note, needles):
-            PointTransaction.objects.filter(pk=line.pk).update(note=scrub(line.note, needles))
+    """Close the member's cards (see `loyalty.services.close_cards_of`) and forget their
+    referral code and the notes on their referrals."""
+    summary = services.close_cards_of(user, needles, by=by)
     ReferralCode.objects.filter(user=user).delete()
     Referral.objects.filter(referrer=user).update(note="")
     Referral.objects.filter(referred=user).update(note="")
-    return {"cards closed": len(cards), "points forfeited": forfeited}
+    return summary

@@ -29,6 +29,7 @@ from accounts.models import User
 from accounts.roles import is_owner
 from core.dates import next_birthday, shift_months
 from core.emails import send as send_email
+from core.privacy import mentions, scrub
 from loyalty import cardnumbers, events, stamps
 from loyalty.exceptions import (
     AlreadyClaimed,
@@ -1117,3 +1118,36 @@ def forget_idempotent_requests(now: datetime.datetime) -> int:
     cutoff = now - datetime.timedelta(days=KEEP_IDEMPOTENCY_DAYS)
     deleted, _by_model = IdempotentRequest.objects.filter(created_at__lt=cutoff).delete()
     return deleted
+
+
+# Erasure ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def close_cards_of(user, needles: list[str], *, by=None) -> dict:
+    """Close an erased member's cards: stamps and points are forfeited through their ledgers,
+    the holder's details go, the PIN can no longer claim it and the counter refuses it. Staff
+    notes on the lines that name the person (`needles`) lose the name."""
+    forfeited = 0
+    cards = lock_cards(*Card.objects.filter(user=user).order_by("pk").values_list("pk", flat=True))
+    for card in cards:
+        stamps.forfeit_stamps(card)
+        if card.balance > 0:
+            forfeited += card.balance
+            _write(card, Kind.FORFEIT, -card.balance, note="Account erased", created_by=by)
+        Card.objects.filter(pk=card.pk).update(
+            status=CardStatus.CLOSED if card.status != CardStatus.REPLACED else card.status,
+            holder_name="",
+            holder_email="",
+            holder_phone="",
+            holder_birthday=None,
+            holder_email_consent=False,
+            claim_pin="",
+        )
+        if card.status != CardStatus.REPLACED:
+            _record_event(card, CardEventKind.CLOSED, staff=by)
+    # The one change ever made to a written ledger line: a note that names the person.
+    for line in PointTransaction.objects.filter(card__in=cards).exclude(note=""):
+        if mentions(line.note, needles):
+            PointTransaction.objects.filter(pk=line.pk).update(note=scrub(line.note, needles))
+    return {"cards closed": len(cards), "points forfeited": forfeited}

@@ -1,12 +1,9 @@
 """A member's vouchers for a data export, and erasure's part: unused vouchers are cancelled
 (their points come back and are then forfeited with the rest, the stock is restored)."""
 
-from django.db import transaction
-
 from core.privacy import local_iso
-from rewards.exceptions import NotCancellable
-from rewards.models import Redemption, RedemptionStatus
-from rewards.services import _close, _lock_voucher, cancel_redemption
+from rewards import services
+from rewards.models import Redemption
 
 
 def data(user) -> dict:
@@ -30,17 +27,4 @@ def data(user) -> dict:
 
 
 def forget(user, *, by=None) -> dict:
-    cancelled = 0
-    issued = Redemption.objects.filter(card__user=user, status=RedemptionStatus.ISSUED)
-    for voucher in issued.order_by("pk"):
-        if voucher.stamp_line_id:
-            with transaction.atomic():
-                _close(_lock_voucher(voucher), RedemptionStatus.CANCELLED, by=by)
-            cancelled += 1
-            continue
-        try:
-            cancel_redemption(voucher, by=by)
-            cancelled += 1
-        except NotCancellable:
-            pass  # expired meanwhile: refunded and restocked all the same
-    return {"vouchers cancelled": cancelled}
+    return {"vouchers cancelled": services.cancel_vouchers_of(user, by=by)}

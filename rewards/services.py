@@ -406,3 +406,54 @@ def donated_points() -> int:
         reward__kind=RewardKind.DONATION, status=RedemptionStatus.FULFILLED
     ).aggregate(total=Sum("points"))["total"]
     return total or 0
+
+
+# Stamp cards and erasure ----------------------------------------------------------------------
+
+
+def issue_stamp_voucher(line) -> Redemption:
+    """A full stamp card's reward as a voucher, at once (`line`: the completion); it costs no
+    points. A limited stock is counted down while any is left: the member earned it anyway."""
+    reward = _lock_reward(line.stamp_card.reward_id)
+    voucher = _create_voucher(
+        card_id=line.card_id,
+        reward=reward,
+        quantity=1,
+        points=0,
+        stamp_line=line,
+        valid_until=timezone.now() + datetime.timedelta(days=reward.valid_days),
+        status=RedemptionStatus.ISSUED,
+    )
+    if reward.stock:
+        Reward.objects.filter(pk=reward.pk).update(stock=F("stock") - 1)
+    return voucher
+
+
+def cancel_stamp_voucher(line) -> bool:
+    """Cancel the voucher of a full card whose stamps a reversal takes back. False when it was
+    used already: the card then stays short instead."""
+    voucher = Redemption.objects.select_for_update().filter(stamp_line=line).first()
+    if voucher is None or voucher.status == RedemptionStatus.FULFILLED:
+        return False
+    if voucher.status == RedemptionStatus.ISSUED:
+        _close(voucher, RedemptionStatus.CANCELLED)
+    return True
+
+
+def cancel_vouchers_of(user, *, by=None) -> int:
+    """Cancel an erased member's unused vouchers: points come back (to be forfeited with the
+    rest), stock is restored; a stamp card's voucher is cancelled too."""
+    cancelled = 0
+    issued = Redemption.objects.filter(card__user=user, status=RedemptionStatus.ISSUED)
+    for voucher in issued.order_by("pk"):
+        if voucher.stamp_line_id:
+            with transaction.atomic():
+                _close(_lock_voucher(voucher), RedemptionStatus.CANCELLED, by=by)
+            cancelled += 1
+            continue
+        try:
+            cancel_redemption(voucher, by=by)
+            cancelled += 1
+        except NotCancellable:
+            pass  # expired meanwhile: refunded and restocked all the same
+    return cancelled

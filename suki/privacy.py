@@ -18,6 +18,7 @@ from django_tasks_db.models import DBTaskResult
 from accounts import privacy as account_data
 from accounts.emails import send_to_member
 from accounts.models import User
+from core.dates import shift_months
 from core.privacy import local_iso, scrub
 from loyalty import privacy as loyalty_data
 from loyalty.models import Program
@@ -113,11 +114,8 @@ def _scrub_deliveries(needles: list[str]) -> int:
 
 
 def retention_cutoff(years: int, day: datetime.date) -> datetime.datetime:
-    try:
-        start = day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        start = day.replace(year=day.year - years, day=28)
-    return timezone.make_aware(datetime.datetime.combine(start, datetime.time.min))
+    start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+    return shift_months(start, -12 * years)
 
 
 def _inactive_members(cutoff: datetime.datetime):

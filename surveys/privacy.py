@@ -4,21 +4,19 @@ Ratings and scores stay, unnamed, so the survey results and NPS stay true."""
 
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 
 from core.privacy import REMOVED, local_iso, mentions, scrub
 from surveys.models import (
-    OPEN_COMPLAINT_STATUSES,
     Answer,
     Complaint,
     ComplaintEvent,
     ComplaintMessage,
-    ComplaintStatus,
     Invitation,
     Response,
     Testimonial,
     TestimonialStatus,
 )
+from surveys.services import complaints as complaint_services
 
 
 def complaints_of(user):
@@ -99,21 +97,10 @@ def data(user) -> dict:
 
 @transaction.atomic
 def forget(user, needles: list[str], *, by=None) -> dict:
-    now = timezone.now()
     complaints = list(complaints_of(user).select_for_update())
     closed = 0
     for complaint in complaints:
-        if complaint.status in OPEN_COMPLAINT_STATUSES:
-            closed += 1
-            ComplaintEvent.objects.create(
-                complaint=complaint,
-                action="status",
-                detail=f"{complaint.status} → {ComplaintStatus.CLOSED}: personal data erased",
-                actor=by,
-            )
-            Complaint.objects.filter(pk=complaint.pk).update(
-                status=ComplaintStatus.CLOSED, closed_at=now
-            )
+        closed += complaint_services.close_for_erasure(complaint, by=by)
         if complaint.photo:
             complaint.photo.delete(save=False)
         Complaint.objects.filter(pk=complaint.pk).update(

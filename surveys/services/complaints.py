@@ -504,3 +504,21 @@ def follow_up_survey_answer(response: Response) -> Complaint | None:
         survey_response=response,
         receipt_number=response.purchase.reference if response.purchase_id else "",
     )
+
+
+@transaction.atomic
+def close_for_erasure(complaint: Complaint, *, by=None) -> bool:
+    """Close an erased member's case whatever step it is at (the usual steps do not apply:
+    nobody is left to answer). Returns whether it was open."""
+    complaint = _lock_complaint(complaint)
+    if not complaint.is_open:
+        return False
+    before = complaint.status
+    closed_at = timezone.now()
+    Complaint.objects.filter(pk=complaint.pk).update(
+        status=ComplaintStatus.CLOSED, closed_at=closed_at
+    )
+    _event(
+        complaint, "status", f"{before} → {ComplaintStatus.CLOSED}: personal data erased", actor=by
+    )
+    return True
