@@ -7,5 +7,5 @@ def published_testimonials(limit: int = 6):
     return (
         Testimonial.objects.filter(status=TestimonialStatus.APPROVED)
         .select_related("user")
-        .order_by("-decided_at")[:limit]
+        .order_by("-decided_at", "-pk")[:limit]
     )
