@@ -27,13 +27,15 @@ NEAR_CEILING = Decimal("0.9")
 # What staff record by hand: on their own card, it needs a second look.
 OWN_CARD_KINDS = [Kind.PURCHASE, Kind.GOODWILL, Kind.ADJUSTMENT]
 # Kinds that move points that already exist: they are neither issued nor redeemed. An opening
-# balance brought over from a previous system was issued there.
+# balance brought over from a previous system was issued there; points forfeited when a member
+# deletes the account leave the outstanding balance without being redeemed.
 NOT_ISSUED = {
     Kind.REDEMPTION,
     Kind.REDEMPTION_REFUND,
     Kind.EXPIRY,
     Kind.TRANSFER,
     Kind.OPENING_BALANCE,
+    Kind.FORFEIT,
 }
 
 

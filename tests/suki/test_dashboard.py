@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from accounts.roles import OWNER
 from loyalty import services
-from loyalty.models import Program, TierChange
+from loyalty.models import Program, StampCard, StampRule, TierChange
 from rewards import services as reward_services
 from suki import dashboard
 from suki.models import DashboardSnapshot
@@ -186,6 +186,43 @@ def test_rewards_tiers_and_staff_figures(cafe):
     assert sami["flags"] == []
 
 
+def test_stamp_card_figures_match_the_hand_count(db, tiers, staff):
+    """A 3-stamp coffee card, one stamp a visit. In the period (2 Nov – 1 Dec):
+    X starts 5 Nov and fills 12 Nov (7 days), its voucher used 20 Nov; Y starts 10 Oct (the
+    period before) and fills 18 Nov (39 days); Z starts 25 Nov; W starts 21 Nov and fills
+    23 Nov, but that purchase is reversed, so W's card is not completed."""
+    reward = RewardFactory(name="Free coffee", points_cost=1, stock=None)
+    StampCard.objects.create(
+        name="Coffee card", stamps_needed=3, rule=StampRule.VISIT, reward=reward
+    )
+    visits = {
+        "x": [(11, 5), (11, 8), (11, 12)],
+        "y": [(10, 10), (11, 14), (11, 18)],
+        "z": [(11, 25)],
+        "w": [(11, 21), (11, 22), (11, 23)],
+    }
+    cards, last = {}, {}
+    for name, days in visits.items():
+        cards[name] = join(UserFactory(), at(*days[0], hour=8))
+        for month, day in days:
+            last[name] = purchase(cards[name], "4.50", at(month, day), staff, f"{name}-{day}")
+    (x_voucher,) = last["x"].stamps[0].vouchers
+    with time_machine.travel(at(11, 20), tick=False):
+        reward_services.fulfil_redemption(x_voucher, staff=staff)
+    with time_machine.travel(at(11, 23, 12), tick=False):
+        services.reverse_purchase(last["w"].line, staff=staff, reason="wrong card")
+
+    stamps = by_label(build().sections["stamps"])
+
+    assert (stamps["Stamp cards started"].value, stamps["Stamp cards started"].before) == (3, 1)
+    completed = stamps["Stamp cards completed"]
+    assert (completed.value, completed.before) == (2, 0)
+    used = stamps["Stamp card vouchers used"]
+    assert (used.value, used.before) == (1, 0)
+    took = stamps["Average days to complete a card"]
+    assert (took.value, took.before) == (23.0, None)
+
+
 def test_voice_of_the_customer(cafe):
     survey, nps, csat, _comment = make_visit_survey()
     for day, score, rating in [(3, 10, 5), (4, 9, 4), (5, 8, 4), (6, 6, 2), (7, 3, 1)]:
@@ -304,7 +341,7 @@ def test_query_count_does_not_grow_with_members_or_lines(cafe, client):
         purchase(card, "9.00", at(11, 1 + index, 12), staff, f"X-{index}")
     large = queries_for_dashboard(client)
 
-    assert small == large == 30
+    assert small == large == 32
 
 
 def test_staff_flags_point_at_what_looks_wrong(cafe, owner):
@@ -342,7 +379,7 @@ def test_the_daily_rollup_gives_the_same_figures_in_fewer_queries(cafe, client):
     kept = build()
 
     assert kept.snapshot is not None
-    for section in ("members", "points", "rewards", "voice"):
+    for section in ("members", "points", "rewards", "stamps", "voice"):
         assert [(f.label, f.value, f.before) for f in kept.sections[section]] == [
             (f.label, f.value, f.before) for f in live.sections[section]
         ]

@@ -230,6 +230,18 @@ def test_delete_my_account_erases_the_person_and_keeps_the_ledger_true(
         text = response.content.decode()
         for personal in personal_texts(member):
             assert personal not in text, (page, personal)
+    # Nor do the owner's exports of members and ledger lines.
+    today = timezone.localdate()
+    for what in ["members", "ledger"]:
+        response = client.get(
+            reverse("admin:exports"),
+            {"what": what, "format": "csv", "start": "2000-01-01", "end": today.isoformat()},
+        )
+        assert response.status_code == 200, what
+        text = b"".join(response.streaming_content).decode()
+        assert card.formatted_number in text, what  # the card's lines are still exported
+        for personal in personal_texts(member):
+            assert personal not in text, (what, personal)
     # The counter's search finds no card by the person's name, e-mail or phone.
     for typed in ["Maria Reyes", "member@example.com", PHONE]:
         response = client.get(reverse("admin:counter"), {"query": typed})
