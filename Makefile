@@ -54,6 +54,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/dashboard.py
 	$(BIN)/python bench/exports.py
 	$(BIN)/python bench/import_members.py
+	$(BIN)/python bench/check_ledger.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles tests/e2e/artifacts

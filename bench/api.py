@@ -348,7 +348,7 @@ def check(loads: list[Load], server: Server) -> None:
     lines = PointTransaction.objects.filter(kind=Kind.PURCHASE, reference__startswith="API-")
     keyed = IdempotentRequest.objects.filter(key__startswith="bench-").count()
     answered_with_key = sum(loads[3].statuses.values())
-    mismatches = ledger_mismatches().count()
+    mismatches = len(ledger_mismatches())
     print(
         f"Afterwards: {lines.count():,} purchase lines for {created:,} answers 201; "
         f"{keyed:,} Idempotency-Key rows for {answered_with_key:,} requests with a key; "

@@ -223,7 +223,7 @@ def main() -> None:
         run(csv_path, owner, rows=options.rows, trace=options.tracemalloc, again=True)
         run(xlsx_path, owner, rows=options.rows, trace=options.tracemalloc)
 
-        broken = ledger_mismatches().count()
+        broken = len(ledger_mismatches())
         print(
             f"afterwards: {Card.objects.count():,} cards, "
             f"{PointTransaction.objects.count():,} ledger lines, "

@@ -6,8 +6,8 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, Replace
+from django.db.models import F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Replace
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -182,28 +182,34 @@ def reversible(lines) -> set[int]:
     return set(ids) - reversed_ids
 
 
-def ledger_mismatches() -> QuerySet[Card]:
-    """Cards whose cached balance differs from the sum of their ledger lines."""
-    totals = (
-        PointTransaction.objects.filter(card=OuterRef("pk"))
-        .values("card")
-        .annotate(total=Sum("points"))
-        .values("total")
-    )
-    # Append-only: the line with the highest id is the last one written.
-    last_balance = PointTransaction.objects.filter(card=OuterRef("pk")).order_by("-id")
-    return (
-        Card.objects.annotate(
-            ledger_total=Coalesce(Subquery(totals, output_field=IntegerField()), Value(0)),
-            last_balance_after=Subquery(last_balance.values("balance_after")[:1]),
-            has_lines=Exists(PointTransaction.objects.filter(card=OuterRef("pk"))),
-        )
-        .filter(
-            ~Q(balance=F("ledger_total"))
-            | (Q(has_lines=True) & ~Q(balance=F("last_balance_after")))
-        )
-        .order_by("pk")
-    )
+def ledger_mismatches(limit: int | None = None) -> list[Card]:
+    """Cards whose cached balance differs from the sum of their ledger lines, or from what
+    their last line says, in order of id; at most `limit` of them.
+
+    One aggregated pass over the ledger (each card's sum and last line's id, grouped), joined
+    to the cards and to each last line by its primary key, rather than a sum per card. Each
+    card comes with `ledger_total` and `last_balance_after`."""
+    card = Card._meta.db_table
+    line = PointTransaction._meta.db_table
+    # The table names come from the models, never from input.
+    sql = f"""
+        SELECT card.*, COALESCE(totals.total, 0) AS ledger_total,
+               last_line.balance_after AS last_balance_after
+        FROM {card} card
+        LEFT JOIN (
+            SELECT card_id, SUM(points) AS total, MAX(id) AS last_id
+            FROM {line} GROUP BY card_id
+        ) totals ON totals.card_id = card.id
+        LEFT JOIN {line} last_line ON last_line.id = totals.last_id
+        WHERE card.balance <> COALESCE(totals.total, 0)
+           OR (totals.last_id IS NOT NULL AND card.balance <> last_line.balance_after)
+        ORDER BY card.id
+    """  # noqa: S608
+    params = []
+    if limit is not None:
+        sql += " LIMIT %s"
+        params.append(limit)
+    return list(Card.objects.raw(sql, params))
 
 
 def payment_steps(balance: int, program: Program, *, limit: int = 40) -> list[tuple[int, Decimal]]:

@@ -20,7 +20,7 @@ class Command(BaseCommand):
     help = "Verify that every card's balance equals the sum of its ledger; exit 1 if not."
 
     def handle(self, *args, **options):
-        mismatches = list(ledger_mismatches()[:100])
+        mismatches = ledger_mismatches(limit=100)
         stamps_off = stamp_problems()
         for problem in stamps_off:
             self.stderr.write(problem)
