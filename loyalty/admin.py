@@ -11,7 +11,12 @@ from accounts import emails
 from accounts.consent import consenting
 from accounts.models import User
 from accounts.roles import is_owner
-from core.admin import CheckedDateHierarchyMixin, ReadOnlyAdminMixin, admin_context
+from core.admin import (
+    CheckedDateHierarchyMixin,
+    EstimatedCountPaginator,
+    ReadOnlyAdminMixin,
+    admin_context,
+)
 from loyalty import import_admin, services
 from loyalty.exceptions import LoyaltyError
 from loyalty.forms import AdjustmentForm, WeekdaysField
@@ -180,6 +185,7 @@ class ImportedFilter(admin.SimpleListFilter):
 
 @admin.register(Card)
 class CardAdmin(admin.ModelAdmin):
+    paginator = EstimatedCountPaginator  # no COUNT(*) of the whole table per page
     list_display = [
         "formatted_number",
         "holder_display",
@@ -300,6 +306,7 @@ class CardAdmin(admin.ModelAdmin):
 
 @admin.register(PointTransaction)
 class PointTransactionAdmin(CheckedDateHierarchyMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    paginator = EstimatedCountPaginator  # no COUNT(*) of the whole table per page
     list_display = [
         "created_at",
         "card",

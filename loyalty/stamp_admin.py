@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy
 
+from core.admin import EstimatedCountPaginator
 from loyalty.models import StampCard, StampKind, StampLine, StampRule
 
 
@@ -75,6 +76,7 @@ class StampCardAdmin(admin.ModelAdmin):
 
 @admin.register(StampLine)
 class StampLineAdmin(admin.ModelAdmin):
+    paginator = EstimatedCountPaginator  # no COUNT(*) of the whole table per page
     list_display = ["created_at", "card", "stamp_card", "kind", "stamps", "stamps_after"]
     list_filter = ["stamp_card", "kind"]
     list_select_related = ["card", "stamp_card"]

@@ -8,7 +8,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.roles import is_owner
-from core.admin import CheckedDateHierarchyMixin, ReadOnlyAdminMixin, admin_context, query_without
+from core.admin import (
+    CheckedDateHierarchyMixin,
+    EstimatedCountPaginator,
+    ReadOnlyAdminMixin,
+    admin_context,
+    query_without,
+)
 from core.exceptions import DomainError
 from core.exports import csv_download
 from rewards import services
@@ -186,6 +192,8 @@ def redemptions_csv(queryset):
 
 @admin.register(Redemption)
 class RedemptionAdmin(CheckedDateHierarchyMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    paginator = EstimatedCountPaginator  # no COUNT(*) of the whole table per page
+    show_full_result_count = False
     list_display = [
         "formatted_code",
         "reward",

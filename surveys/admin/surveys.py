@@ -12,7 +12,13 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.admin import CheckedDateHierarchyMixin, ReadOnlyAdminMixin, admin_context, query_without
+from core.admin import (
+    CheckedDateHierarchyMixin,
+    EstimatedCountPaginator,
+    ReadOnlyAdminMixin,
+    admin_context,
+    query_without,
+)
 from core.codes import qr_svg
 from core.exports import csv_download
 from loyalty.models import Tier
@@ -281,6 +287,8 @@ def responses_csv(survey, responses, questions):
 @admin.register(Response)
 class ResponseAdmin(CheckedDateHierarchyMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Responses are written only by `submit_response`; the owner reads them here."""
+
+    paginator = EstimatedCountPaginator  # no COUNT(*) of the whole table per page
 
     list_display = ["survey", "created_at", "user", "tier", "purchase"]
     list_filter = ["survey", "tier", "created_at"]

@@ -1,0 +1,71 @@
+"""The large admin lists (ledger, cards, redemptions, responses, complaints, stamp ledger) do
+not count a whole large table on every page: on PostgreSQL the planner's estimate stands in
+for `COUNT(*)`; a filtered list, a small table and SQLite count exactly."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from core.admin import EstimatedCountPaginator
+from loyalty import services
+from loyalty.models import PointTransaction
+from tests.factories import make_card
+
+LISTS = [
+    "admin:loyalty_pointtransaction_changelist",
+    "admin:loyalty_card_changelist",
+    "admin:rewards_redemption_changelist",
+    "admin:surveys_response_changelist",
+    "admin:surveys_complaint_changelist",
+    "admin:loyalty_stampline_changelist",
+]
+
+
+@pytest.fixture
+def ledger(staff):
+    for number in range(6):
+        card = make_card()
+        services.record_purchase(card, "10.00", reference=f"R-{number}", staff=staff)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # the planner's figures, as autovacuum keeps them
+    return PointTransaction.objects.count()
+
+
+def counts_of(queries, table):
+    return [q["sql"] for q in queries if "COUNT(" in q["sql"].upper() and table in q["sql"]]
+
+
+def test_a_whole_large_table_is_estimated_on_postgresql_and_counted_elsewhere(ledger, monkeypatch):
+    monkeypatch.setattr(EstimatedCountPaginator, "EXACT_BELOW", 0)
+    with CaptureQueriesContext(connection) as queries:
+        count = EstimatedCountPaginator(PointTransaction.objects.order_by("-id"), 50).count
+    counted = counts_of(queries, "loyalty_pointtransaction")
+    if connection.vendor == "postgresql":
+        assert counted == []
+        assert count == ledger  # the planner's figure, exact on a table just analysed
+    else:
+        assert len(counted) == 1 and count == ledger
+
+
+def test_a_filtered_list_or_a_small_table_is_counted_exactly(ledger):
+    filtered = PointTransaction.objects.filter(points__gt=0)
+    assert EstimatedCountPaginator(filtered, 50).count == filtered.count()
+    assert EstimatedCountPaginator(PointTransaction.objects.all(), 50).count == ledger
+
+
+@pytest.mark.parametrize("name", LISTS)
+def test_each_large_admin_list_counts_its_rows_once_at_most(
+    owner_client, ledger, name, monkeypatch
+):
+    monkeypatch.setattr(EstimatedCountPaginator, "EXACT_BELOW", 0)
+    with CaptureQueriesContext(connection) as queries:
+        response = owner_client.get(reverse(name))
+    assert response.status_code == 200
+    table = response.context["cl"].model._meta.db_table
+    whole_counts = [
+        sql for sql in counts_of(queries, table) if "WHERE" not in sql.upper().split(table)[-1]
+    ]
+    expected = 0 if connection.vendor == "postgresql" else 1
+    assert len(whole_counts) == expected, whole_counts
