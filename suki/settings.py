@@ -38,6 +38,9 @@ BUSINESS_NAME = env.str("BUSINESS_NAME", default="Kapihan Café")
 CURRENCY = env.str("CURRENCY", default="EUR")
 
 INSTALLED_APPS = [
+    # Before the admin (suki.apps.SukiAdminConfig): the owner's texts get one column per
+    # language, and the admin sees those columns when it loads.
+    "modeltranslation",
     # Before accounts: the roles are synced after each app migrates, so they see these models.
     "django_tasks",
     "django_tasks_db",
@@ -230,6 +233,10 @@ LANG_INFO.setdefault(
     "fil", {"bidi": False, "code": "fil", "name": "Filipino", "name_local": "Filipino"}
 )
 FORMAT_MODULE_PATH = ["suki.formats"]
+# The owner's own texts (rewards, tiers, bonus days, surveys, stamp cards, the program's name)
+# have one column per language; a text left blank in a language shows in the shop's default.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Helsinki")
 USE_I18N = True
