@@ -17,6 +17,7 @@ from core.admin import (
     ReadOnlyAdminMixin,
     admin_context,
 )
+from core.translation_admin import OwnerTextsAdmin
 from loyalty import import_admin, services
 from loyalty.exceptions import LoyaltyError
 from loyalty.forms import AdjustmentForm, WeekdaysField
@@ -37,7 +38,7 @@ from loyalty.templatetags.loyalty import points, signed_points
 
 
 @admin.register(Program)
-class ProgramAdmin(admin.ModelAdmin):
+class ProgramAdmin(OwnerTextsAdmin):
     fieldsets = [
         (None, {"fields": ["name"]}),
         (
@@ -84,7 +85,7 @@ class ProgramAdmin(admin.ModelAdmin):
 
 
 @admin.register(Tier)
-class TierAdmin(admin.ModelAdmin):
+class TierAdmin(OwnerTextsAdmin):
     list_display = ["name", "threshold", "multiplier", "colour"]
     ordering = ["threshold"]
 
@@ -116,7 +117,7 @@ class StoreAdmin(admin.ModelAdmin):
 
 
 @admin.register(BonusDay)
-class BonusDayAdmin(CheckedDateHierarchyMixin, admin.ModelAdmin):
+class BonusDayAdmin(CheckedDateHierarchyMixin, OwnerTextsAdmin):
     list_display = [
         "name",
         "starts_on",

@@ -7,6 +7,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy
 
 from core.admin import EstimatedCountPaginator
+from core.translation_admin import OwnerTextsAdmin
 from loyalty.models import StampCard, StampKind, StampLine, StampRule
 
 
@@ -39,7 +40,7 @@ class StampCardForm(forms.ModelForm):
 
 
 @admin.register(StampCard)
-class StampCardAdmin(admin.ModelAdmin):
+class StampCardAdmin(OwnerTextsAdmin):
     form = StampCardForm
     list_display = [
         "name",

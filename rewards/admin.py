@@ -3,6 +3,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
+from django.utils import translation
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,6 +18,8 @@ from core.admin import (
 )
 from core.exceptions import DomainError
 from core.exports import csv_download
+from core.translation_admin import OwnerTextsAdmin
+from core.translations import DEFAULT_LANGUAGE, translated_fields
 from rewards import services
 from rewards.forms import RewardAdminForm, StockForm
 from rewards.models import Redemption, Reward
@@ -32,7 +35,7 @@ def _units(field, description):
 
 
 @admin.register(Reward)
-class RewardAdmin(admin.ModelAdmin):
+class RewardAdmin(OwnerTextsAdmin):
     form = RewardAdminForm
     list_display = [
         "name",
@@ -57,7 +60,7 @@ class RewardAdmin(admin.ModelAdmin):
     expired = _units("expired_units", gettext_lazy("expired"))
 
     def get_queryset(self, request):
-        return reward_figures().select_related("minimum_tier")
+        return self.with_translation_flags(reward_figures().select_related("minimum_tier"))
 
     @admin.display(description=gettext_lazy("stock left"), ordering="stock")
     def stock_left(self, obj):
@@ -80,7 +83,7 @@ class RewardAdmin(admin.ModelAdmin):
 
     def get_fields(self, request, obj=None):
         shown = self._stock_shown(request, obj)
-        fields = [name for name in self.form._meta.fields if name != "stock"]
+        fields = self.replace_orig_field([n for n in self.form._meta.fields if n != "stock"])
         if shown:
             fields.insert(fields.index("points_cost") + 1, shown)
         return fields
@@ -90,10 +93,15 @@ class RewardAdmin(admin.ModelAdmin):
         return [shown] if shown in {"stock_and_change", "stock_left"} else []
 
     def save_model(self, request, obj, form, change):
+        with translation.override(DEFAULT_LANGUAGE):  # the original columns keep the English
+            self._save_reward(request, obj, form, change)
+
+    def _save_reward(self, request, obj, form, change):
         if change:
             # Saving the whole row would write back the stock read when the page was posted,
             # undoing units redeemed meanwhile.
-            obj.save(update_fields=[name for name in form.fields if name != "stock"])
+            fields = [name for name in form.fields if name != "stock"]
+            obj.save(update_fields=[*fields, *translated_fields(Reward)])
             return
         stock, obj.stock = obj.stock, None
         obj.save()

@@ -2,15 +2,20 @@
 export, the preview and the QR poster, and the read-only list of responses."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
+from django.utils import translation
 from django.utils.html import format_html
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from modeltranslation.admin import TranslationStackedInline
+from modeltranslation.utils import build_localized_fieldname
 
 from core.admin import (
     CheckedDateHierarchyMixin,
@@ -21,13 +26,37 @@ from core.admin import (
 )
 from core.codes import qr_svg
 from core.exports import csv_download
+from core.translation_admin import OwnerTextsAdmin
+from core.translations import DEFAULT_LANGUAGE, OTHER_LANGUAGES, untranslated
 from loyalty.models import Tier
 from surveys import results, selectors, services
 from surveys.forms import SurveyForm
 from surveys.models import CHOICE_KINDS, Audience, Choice, Question, Response, Survey
 
+LANGUAGE_NAMES = dict(settings.LANGUAGES)
 
-class QuestionForm(forms.ModelForm):
+
+def choices_field(language: str) -> str:
+    return f"choices_text_{language}"
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def _choices_in(language: str) -> forms.CharField:
+    return forms.CharField(
+        label=format_lazy("{} [{}]", gettext_lazy("choices"), LANGUAGE_NAMES[language]),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 30}),
+        help_text=gettext_lazy("The same choices, one per line, in the same order."),
+    )
+
+
+class BaseQuestionForm(forms.ModelForm):
+    """A question with its choices typed one per line, in English and in each other language
+    (the same choices in the same order; a language left blank shows the English)."""
+
     choices_text = forms.CharField(
         label=gettext_lazy("choices"),
         required=False,
@@ -42,24 +71,56 @@ class QuestionForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            self.initial["choices_text"] = "\n".join(c.label for c in self.instance.choices.all())
+            choices = list(self.instance.choices.all())
+            self.initial["choices_text"] = "\n".join(c.label_en or "" for c in choices)
+            for language in OTHER_LANGUAGES:
+                local = build_localized_fieldname("label", language)
+                if any(getattr(c, local) for c in choices):
+                    self.initial[choices_field(language)] = "\n".join(
+                        getattr(c, local) or "" for c in choices
+                    )
 
     def clean(self):
         cleaned = super().clean()
-        labels = [
-            line.strip() for line in cleaned.get("choices_text", "").splitlines() if line.strip()
-        ]
+        labels = _lines(cleaned.get("choices_text", ""))
         if cleaned.get("kind") in CHOICE_KINDS and len(labels) < 2:
             self.add_error("choices_text", _("Give at least two choices, one per line."))
         cleaned["choice_labels"] = labels
+        translated = {}
+        for language in OTHER_LANGUAGES:
+            local = _lines(cleaned.get(choices_field(language), ""))
+            if local and len(local) != len(labels):
+                self.add_error(
+                    choices_field(language),
+                    _("Give as many choices as in English (%(count)s), in the same order.")
+                    % {"count": len(labels)},
+                )
+            translated[language] = local
+        cleaned["choice_translations"] = translated
         return cleaned
 
 
-class QuestionInline(admin.TabularInline):
+# The form with one "choices" field per other language, declared so the admin may list them.
+QuestionForm = type(
+    "QuestionForm",
+    (BaseQuestionForm,),
+    {choices_field(language): _choices_in(language) for language in OTHER_LANGUAGES},
+)
+
+
+class QuestionInline(TranslationStackedInline):
     model = Question
     form = QuestionForm
     extra = 1
-    fields = ["order", "kind", "text", "help_text", "required", "choices_text"]
+    fields = [
+        "order",
+        "kind",
+        "text",
+        "help_text",
+        "required",
+        "choices_text",
+        *(choices_field(language) for language in OTHER_LANGUAGES),
+    ]
 
 
 class FilterForm(forms.Form):
@@ -90,7 +151,7 @@ class FilterForm(forms.Form):
 
 
 @admin.register(Survey)
-class SurveyAdmin(admin.ModelAdmin):
+class SurveyAdmin(OwnerTextsAdmin):
     list_display = [
         "title",
         "audience",
@@ -121,6 +182,15 @@ class SurveyAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(responses_total=Count("responses"))
+
+    def untranslated(self, language):
+        """A survey is incomplete in a language while its title, intro, a question or a
+        choice is."""
+        questions = Question.objects.filter(untranslated(Question, language), survey=OuterRef("pk"))
+        choices = Choice.objects.filter(
+            untranslated(Choice, language), question__survey=OuterRef("pk")
+        )
+        return super().untranslated(language) | Q(Exists(questions)) | Q(Exists(choices))
 
     @admin.display(description=gettext_lazy("responses"), ordering="responses_total")
     def response_count(self, obj):
@@ -158,10 +228,9 @@ class SurveyAdmin(admin.ModelAdmin):
                 if question.pk is None or question_form in formset.deleted_forms:
                     continue
                 labels = question_form.cleaned_data.get("choice_labels", [])
-                if question.kind in CHOICE_KINDS and labels != [
-                    c.label for c in question.choices.all()
-                ]:
-                    _sync_choices(question, labels)
+                if question.kind in CHOICE_KINDS:
+                    translations = question_form.cleaned_data.get("choice_translations", {})
+                    _sync_choices(question, labels, translations)
 
     @admin.action(description=gettext_lazy("Copy the selected surveys"))
     def copy_surveys(self, request, queryset):
@@ -249,14 +318,36 @@ class SurveyAdmin(admin.ModelAdmin):
         return render(request, "admin/surveys/poster.html", context)
 
 
-def _sync_choices(question, labels):
+def _choice_values(label: str, order: int, translations: dict) -> dict:
+    values = {"label_en": label, "order": order}
+    for language, lines in translations.items():
+        values[build_localized_fieldname("label", language)] = lines[order] if lines else None
+    return values
+
+
+def _sync_choices(question, labels, translations=None):
+    """The question's choices as typed: English labels one per line, and in each other language
+    the same choices in the same order (blank: that language shows the English)."""
+    wanted = [
+        _choice_values(label, order, translations or {}) for order, label in enumerate(labels)
+    ]
+    existing = list(question.choices.all())
+    keys = wanted[0].keys() if wanted else ()
+    current = [
+        {key: getattr(c, key) if key == "order" else getattr(c, key) or None for key in keys}
+        for c in existing
+    ]
+    if current == wanted:
+        return
     # Choices someone already picked stay (their answers keep meaning); others follow the text.
-    question.choices.exclude(label__in=labels).filter(answers__isnull=True).delete()
-    existing = {choice.label: choice for choice in question.choices.all()}
-    for order, label in enumerate(labels):
-        choice = existing.get(label) or Choice(question=question, label=label)
-        choice.order = order
-        choice.save()
+    question.choices.exclude(label_en__in=labels).filter(answers__isnull=True).delete()
+    by_label = {choice.label_en: choice for choice in question.choices.all()}
+    with translation.override(DEFAULT_LANGUAGE):  # the original column keeps the English
+        for values in wanted:
+            choice = by_label.get(values["label_en"]) or Choice(question=question)
+            for key, value in values.items():
+                setattr(choice, key, value)
+            choice.save()
 
 
 def responses_csv(survey, responses, questions):

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from core.translations import texts_of
 from loyalty import services as loyalty_services
 from loyalty.models import CardStatus, Kind, PointTransaction, Program
 from surveys.exceptions import AlreadyAnswered, InvalidVisitLink, LoginRequired, SurveyClosed
@@ -106,11 +107,12 @@ def _save_answers(response: Response, answers: dict[int, object]) -> None:
 
 @transaction.atomic
 def copy_survey(survey: Survey) -> Survey:
-    """A new, inactive survey with the same questions and choices."""
+    """A new, inactive survey with the same questions and choices, in every language."""
     questions = list(survey.questions.prefetch_related("choices"))
+    texts = texts_of(survey)
+    texts["title_en"] = f"{survey.title_en} (copy)"[:150]
     copy = Survey.objects.create(
-        title=f"{survey.title} (copy)"[:150],
-        intro=survey.intro,
+        **texts,
         audience=survey.audience,
         allow_anonymous=survey.allow_anonymous,
         completion_bonus=survey.completion_bonus,
@@ -123,13 +125,12 @@ def copy_survey(survey: Survey) -> Survey:
             survey=copy,
             order=question.order,
             kind=question.kind,
-            text=question.text,
-            help_text=question.help_text,
             required=question.required,
+            **texts_of(question),
         )
         new_question.choices.bulk_create(
             [
-                type(choice)(question=new_question, label=choice.label, order=choice.order)
+                type(choice)(question=new_question, order=choice.order, **texts_of(choice))
                 for choice in question.choices.all()
             ]
         )

@@ -20,7 +20,7 @@ def test_owner_edits_the_one_program_row(owner_client, program):
     data = {
         field: getattr(program, field)
         for field in [
-            "name",
+            "name_en",
             "points_per_unit",
             "point_value",
             "purchase_ceiling",
@@ -53,8 +53,8 @@ def test_owner_creates_a_weekday_bonus_day_for_a_tier(owner_client, tiers):
     owner_client.post(
         reverse("admin:loyalty_bonusday_add"),
         {
-            "name": "Gold Saturdays in March",
-            "message": "Triple points on Saturdays in March for Gold",
+            "name_en": "Gold Saturdays in March",
+            "message_en": "Triple points on Saturdays in March for Gold",
             "starts_on": "2027-03-01",
             "ends_on": "2027-03-31",
             "weekdays": ["5"],
@@ -74,7 +74,7 @@ def test_bonus_day_cannot_end_before_it_starts(owner_client, tiers):
     response = owner_client.post(
         reverse("admin:loyalty_bonusday_add"),
         {
-            "name": "Backwards",
+            "name_en": "Backwards",
             "starts_on": "2027-03-10",
             "ends_on": "2027-03-01",
             "multiplier": "2",

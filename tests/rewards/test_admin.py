@@ -36,8 +36,8 @@ def png(width, height, name="cake.png"):
 
 def reward_form(**changes):
     data = {
-        "name": "Cake",
-        "description": "A slice of the day's cake.",
+        "name_en": "Cake",
+        "description_en": "A slice of the day's cake.",
         "kind": RewardKind.FREE_ITEM,
         "points_cost": "250",
         "stock": "12",
@@ -276,7 +276,7 @@ def test_change_form_shows_stock_read_only_and_ignores_a_posted_stock(owner_clie
     change_url = reverse("admin:rewards_reward_change", args=[reward.pk])
 
     page = owner_client.get(change_url).content.decode()
-    response = owner_client.post(change_url, reward_form(name="Cake slice", stock="99"))
+    response = owner_client.post(change_url, reward_form(name_en="Cake slice", stock="99"))
 
     assert 'name="stock"' not in page
     assert reverse("admin:rewards_reward_stock", args=[reward.pk]) in page
@@ -297,7 +297,7 @@ def test_saving_the_change_form_keeps_units_redeemed_meanwhile(owner_client, car
     monkeypatch.setattr(RewardAdminForm, "clean", redeem_while_the_owner_saves)
 
     response = owner_client.post(
-        reverse("admin:rewards_reward_change", args=[reward.pk]), reward_form(name="Cake slice")
+        reverse("admin:rewards_reward_change", args=[reward.pk]), reward_form(name_en="Cake slice")
     )
 
     assert response.status_code == 302, response.content.decode()

@@ -1,0 +1,46 @@
+"""The owner's texts in every language (django-modeltranslation keeps one column per language):
+what is missing, and copying a row with all its languages. The admin's part is
+`core.translation_admin`.
+
+A text counts as missing in a language when it is written in the shop's default language
+(English) and left blank in that one; members then read it in English. A text blank in English
+too (a reward with no description) is missing nowhere.
+"""
+
+from django.conf import settings
+from django.db.models import Q
+from modeltranslation.translator import translator
+from modeltranslation.utils import build_localized_fieldname
+
+DEFAULT_LANGUAGE = settings.MODELTRANSLATION_DEFAULT_LANGUAGE
+OTHER_LANGUAGES = [code for code, _name in settings.LANGUAGES if code != DEFAULT_LANGUAGE]
+
+
+def translated_fields(model) -> list[str]:
+    return list(translator.get_options_for_model(model).get_field_names())
+
+
+def texts_of(obj, fields=None) -> dict:
+    """Every language's column of `obj`'s texts, e.g. {"name_en": "Cake", "name_fi": "Kakku"},
+    to copy a row with its translations."""
+    return {
+        build_localized_fieldname(field, language): getattr(
+            obj, build_localized_fieldname(field, language)
+        )
+        for field in fields or translated_fields(type(obj))
+        for language in [DEFAULT_LANGUAGE, *OTHER_LANGUAGES]
+    }
+
+
+def untranslated(model, language: str, fields=None) -> Q:
+    """Rows of `model` with a text written in the default language and blank in `language`."""
+    condition = Q()
+    for field in fields or translated_fields(model):
+        written = build_localized_fieldname(field, DEFAULT_LANGUAGE)
+        local = build_localized_fieldname(field, language)
+        condition |= (
+            Q(**{f"{written}__isnull": False})
+            & ~Q(**{written: ""})
+            & (Q(**{f"{local}__isnull": True}) | Q(**{local: ""}))
+        )
+    return condition
