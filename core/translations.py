@@ -9,6 +9,7 @@ too (a reward with no description) is missing nowhere.
 
 from django.conf import settings
 from django.db.models import Q
+from django.utils import translation
 from modeltranslation.translator import translator
 from modeltranslation.utils import build_localized_fieldname
 
@@ -30,6 +31,13 @@ def texts_of(obj, fields=None) -> dict:
         for field in fields or translated_fields(type(obj))
         for language in [DEFAULT_LANGUAGE, *OTHER_LANGUAGES]
     }
+
+
+def default_text(obj, field: str) -> str:
+    """`obj`'s `field` in the shop's default language, whichever language is active: for text
+    kept as a record (a ledger line's tier), not shown from the row."""
+    with translation.override(DEFAULT_LANGUAGE):
+        return getattr(obj, field) or ""
 
 
 def untranslated(model, language: str, fields=None) -> Q:

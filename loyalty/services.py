@@ -30,6 +30,7 @@ from accounts.roles import is_owner
 from core.dates import next_birthday, shift_months
 from core.emails import send as send_email
 from core.privacy import mentions, scrub
+from core.translations import default_text
 from loyalty import cardnumbers, events, stamps
 from loyalty.exceptions import (
     AlreadyClaimed,
@@ -458,10 +459,11 @@ def record_purchase(
                 store=store,
                 created_by=staff,
                 till_key=till_key,
-                tier_name=tier.name if tier else "",
+                # Kept as a record in the shop's language, whoever records the sale in which.
+                tier_name=default_text(tier, "name") if tier else "",
                 tier_multiplier=tier.multiplier if tier else None,
                 bonus_multiplier=by_multiplier.multiplier if by_multiplier else None,
-                bonus_day_name=(by_multiplier or by_flat).name
+                bonus_day_name=default_text(by_multiplier or by_flat, "name")
                 if (by_multiplier or by_flat)
                 else "",
                 bonus_points=by_flat.flat_bonus if by_flat else 0,

@@ -1,6 +1,7 @@
 import pytest
 from django.contrib.auth.models import Group
 from django.core.cache import cache
+from django.utils import translation
 
 from accounts.roles import OWNER, STAFF
 from tests.factories import UserFactory
@@ -12,6 +13,16 @@ def pytest_configure(config):
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def shop_language():
+    # A page activates its member's language in the test's own thread and leaves it active. The
+    # next test would then write the owner's texts (a reward's name) into that language's
+    # column instead of English: every test starts, and ends, in the shop's default language.
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

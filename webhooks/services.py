@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from webhooks.models import (
     TEST_EVENT,
@@ -79,7 +80,10 @@ def emit(event_type: str, data: dict | Callable[[], dict]) -> list[Delivery]:
     endpoint_ids = subscriptions().get(event_type)
     if not endpoint_ids:
         return []
-    return _queue(endpoint_ids, event_type, data() if callable(data) else data)
+    # The shop's systems read one language whatever the member's: names of tiers, rewards and
+    # bonus days in a payload are the default language's, never the page's.
+    with translation.override(settings.LANGUAGE_CODE):
+        return _queue(endpoint_ids, event_type, data() if callable(data) else data)
 
 
 def send_test_event(endpoint: Endpoint) -> Delivery:

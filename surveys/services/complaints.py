@@ -18,7 +18,7 @@ from django.core import signing
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.roles import is_owner, owner_filter
@@ -492,7 +492,12 @@ def follow_up_survey_answer(response: Response) -> Complaint | None:
         .values_list("text", flat=True)
     )
     user = response.user
-    description = _("Your answer to our survey “%(survey)s”.") % {"survey": response.survey.title}
+    # The member reads the case in their portal: written in their language, with the survey's
+    # title in that language, whoever's request (or task) opened it.
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        description = _("Your answer to our survey “%(survey)s”.") % {
+            "survey": response.survey.title
+        }
     return file_complaint(
         name=user.get_full_name() or user.email,
         email=user.email,
