@@ -52,3 +52,31 @@ def untranslated(model, language: str, fields=None) -> Q:
             & (Q(**{f"{local}__isnull": True}) | Q(**{local: ""}))
         )
     return condition
+
+
+def localized(fields: tuple[str, ...], by_language: dict[str, tuple]) -> dict[str, str]:
+    """{"fi": ("Kakku", "Pala kakkua.")} for fields ("name", "description") as the columns
+    {"name_fi": "Kakku", "description_fi": "Pala kakkua."}; a None or "" stays out."""
+    return {
+        build_localized_fieldname(field, language): value
+        for language, values in by_language.items()
+        for field, value in zip(fields, values, strict=True)
+        if value
+    }
+
+
+def fill_blank_texts(queryset, key: str, texts: dict[str, dict[str, str]]) -> int:
+    """Give each row of `queryset` whose `key` column (its English text) is in `texts` the
+    translations there, {"Free coffee": {"name_fi": "Ilmainen kahvi"}}, in the columns still
+    blank: what the owner has written stays. One query to read, one per row changed."""
+    changed = 0
+    for row in queryset.filter(**{f"{key}__in": list(texts)}):
+        blank = {
+            column: value
+            for column, value in texts[getattr(row, key)].items()
+            if not getattr(row, column)
+        }
+        if blank:
+            type(row).objects.filter(pk=row.pk).update(**blank)
+            changed += 1
+    return changed

@@ -31,6 +31,7 @@ from django.utils import timezone
 from rest_framework_api_key.crypto import KeyGenerator
 
 from accounts.models import User
+from core.translations import fill_blank_texts, localized
 from loyalty import services
 from loyalty.models import BonusDay, Card, CardStatus, Program, Store, Tier, TillKey
 
@@ -39,6 +40,50 @@ TIERS = [
     ("Silver", 500, "1.25", "#5f6b76", "A free refill with every coffee."),
     ("Gold", 1500, "1.50", "#9a7b00", "Gold-only tastings and the first taste of new cakes."),
 ]
+# The tiers and bonus days in Filipino, Finnish and Indonesian, as (name, text).
+TIER_TRANSLATIONS = {
+    "Bronze": {
+        "fil": ("Tanso", "Libreng inumin sa kaarawan mo."),
+        "fi": ("Pronssi", "Tervetuliaisjuoma syntymäpäivänäsi."),
+        "id": ("Perunggu", "Minuman gratis di hari ulang tahun Anda."),
+    },
+    "Silver": {
+        "fil": ("Pilak", "Libreng refill sa bawat kape."),
+        "fi": ("Hopea", "Ilmainen santsikuppi jokaisen kahvin kanssa."),
+        "id": ("Perak", "Isi ulang gratis untuk setiap kopi."),
+    },
+    "Gold": {
+        "fil": ("Ginto", "Tikimang para sa Ginto lang, at unang tikim ng mga bagong cake."),
+        "fi": ("Kulta", "Kulta-jäsenten maistelut ja uudet kakut ensimmäisinä."),
+        "id": ("Emas", "Cicip khusus Emas dan rasa pertama kue-kue baru."),
+    },
+}
+BONUS_DAY_TRANSLATIONS = {
+    "Customer appreciation day": {
+        "fil": ("Araw ng pasasalamat sa suki", "Dobleng points sa 12 Disyembre"),
+        "fi": ("Asiakkaiden kiitospäivä", "Tuplapisteet 12. joulukuuta"),
+        "id": ("Hari apresiasi pelanggan", "Poin ganda pada 12 Desember"),
+    },
+    "Gold Saturdays in March": {
+        "fil": (
+            "Mga Sabadong Ginto sa Marso",
+            "Tripleng points tuwing Sabado ng Marso para sa Ginto",
+        ),
+        "fi": (
+            "Kultaiset maaliskuun lauantait",
+            "Kolmoispisteet maaliskuun lauantaisin Kulta-jäsenille",
+        ),
+        "id": (
+            "Sabtu Emas di bulan Maret",
+            "Poin tiga kali lipat tiap Sabtu di bulan Maret untuk Emas",
+        ),
+    },
+    "Weekend double": {
+        "fil": ("Dobleng weekend", "Dobleng points ngayong Sabado"),
+        "fi": ("Viikonlopun tuplat", "Tuplapisteet tänä lauantaina"),
+        "id": ("Ganda akhir pekan", "Poin ganda Sabtu ini"),
+    },
+}
 MEMBERS = [
     ("Maria", "Reyes"),
     ("Juan", "Dela Cruz"),
@@ -301,7 +346,28 @@ def seed_program(staff):
     ]
     for fields in bonus_days:
         BonusDay.objects.get_or_create(name=fields.pop("name"), defaults=fields)
+    translate_program()
     return program
+
+
+def translate_program():
+    """The demo's tiers and bonus days in every language, where a text is still blank."""
+    fill_blank_texts(
+        Tier.objects.all(),
+        "name_en",
+        {
+            name: localized(("name", "benefits"), languages)
+            for name, languages in TIER_TRANSLATIONS.items()
+        },
+    )
+    fill_blank_texts(
+        BonusDay.objects.all(),
+        "name_en",
+        {
+            name: localized(("name", "message"), languages)
+            for name, languages in BONUS_DAY_TRANSLATIONS.items()
+        },
+    )
 
 
 def _email(first, last):

@@ -9,6 +9,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
+from core.translations import fill_blank_texts, localized
 from loyalty.demo import days_ago
 from loyalty.models import Card, CardStatus, StampCard, StampRule, Tier
 from rewards import services
@@ -146,6 +147,102 @@ def _picture(name, colour):
     output = io.BytesIO()
     image.save(output, format="WEBP", quality=80)
     return ContentFile(output.getvalue(), name=f"{name.lower().replace(' ', '-')[:30]}.webp")
+
+
+# The rewards in Filipino, Finnish and Indonesian: (name, description). Two Indonesian
+# descriptions are left blank on purpose, so the admin's "Missing translations" shows "id".
+REWARD_TRANSLATIONS = {
+    "Free coffee": {
+        "fil": ("Libreng kape", "Kahit anong kape sa menu, kahit anong laki."),
+        "fi": ("Ilmainen kahvi", "Mikä tahansa listan kahvi, missä koossa tahansa."),
+        "id": ("Kopi gratis", "Kopi apa saja dari menu, ukuran apa saja."),
+    },
+    "Pastry of the day": {
+        "fil": ("Pastry ng araw", "Bagong luto mula sa aming oven tuwing umaga."),
+        "fi": ("Päivän leivonnainen", "Tuoreena uunistamme joka aamu."),
+        "id": ("Kue hari ini", "Segar dari oven kami setiap pagi."),
+    },
+    "10% off your bill": {
+        "fil": ("10% bawas sa bill mo", "Sampung porsiyentong bawas sa isang bill, kahit magkano."),
+        "fi": ("10 % alennus laskusta", "Kymmenen prosenttia pois yhdestä laskusta."),
+        "id": ("Diskon 10% tagihan", "Potongan sepuluh persen untuk satu tagihan, berapa pun."),
+    },
+    "Free refill week": {
+        "fil": ("Isang linggong libreng refill", "Libreng refill ng kape sa loob ng pitong araw."),
+        "fi": ("Santsiviikko", "Ilmaiset santsikupit seitsemän päivän ajan."),
+        "id": ("Seminggu isi ulang gratis", "Isi ulang kopi gratis selama tujuh hari."),
+    },
+    "Birthday cake slice": {
+        "fil": (
+            "Isang hiwa ng birthday cake",
+            "Isang hiwa ng aming birthday cake, may kandila pa.",
+        ),
+        "fi": ("Pala syntymäpäiväkakkua", "Pala syntymäpäiväkakkuamme, kynttilän kera."),
+        "id": ("Sepotong kue ulang tahun", "Sepotong kue ulang tahun kami, lengkap dengan lilin."),
+    },
+    "Kapihan tote bag": {
+        "fil": ("Kapihan tote bag", "Matibay na cotton tote. Iilan lang ang ginawa."),
+        "fi": ("Kapihan-kangaskassi", "Tukeva puuvillakassi. Vain muutama tehty."),
+        "id": ("Tas tote Kapihan", ""),
+    },
+    "Bag of house beans": {
+        "fil": ("Isang supot ng house beans", "250 g ng aming house blend, giniling o buo."),
+        "fi": ("Pussi talon papuja", "250 g talon sekoitustamme, jauhettuna tai papuina."),
+        "id": ("Sekantong biji kopi kami", "250 g racikan khas kami, bubuk atau biji utuh."),
+    },
+    "Coffee tasting evening": {
+        "fil": ("Gabi ng pagtikim ng kape", "Isang gabi kasama ang aming roaster, para sa dalawa."),
+        "fi": ("Kahvinmaisteluilta", "Ilta paahtajamme kanssa kahdelle. Vain Kulta-jäsenille."),
+        "id": ("Malam mencicipi kopi", "Satu malam bersama roaster kami, untuk berdua."),
+    },
+    "Barista for a morning": {
+        "fil": ("Barista ng isang umaga", "Matutong gumawa ng perpektong shot sa aming counter."),
+        "fi": ("Baristana yhden aamun", "Opettele täydellinen espresso tiskimme takana."),
+        "id": ("Jadi barista satu pagi", ""),
+    },
+    "€5 gift voucher": {
+        "fil": ("€5 na gift voucher", "Isang €5 na gift voucher para sa kaibigan."),
+        "fi": ("5 € lahjakortti", "5 euron lahjakortti ystävälle."),
+        "id": ("Voucher hadiah €5", "Voucher hadiah €5 untuk teman."),
+    },
+    "Meals for the food bank": {
+        "fil": ("Pagkain para sa food bank", "Gagawin naming pagkain sa food bank ang points mo."),
+        "fi": ("Aterioita ruokapankille", "Muutamme pisteesi aterioiksi kaupungin ruokapankissa."),
+        "id": ("Makanan untuk bank pangan", "Poin Anda jadi makanan di bank pangan kota."),
+    },
+    "Trees for the river park": {
+        "fil": ("Mga puno para sa river park", "Magtatanim ng puno sa river park ang points mo."),
+        "fi": ("Puita jokipuistoon", "Pisteesi istuttavat puita jokipuiston varrelle."),
+        "id": ("Pohon untuk taman sungai", "Poin Anda menanam pohon di sepanjang taman sungai."),
+    },
+}
+STAMP_CARD_TRANSLATIONS = {
+    "Coffee card: 9 + 1 free": {
+        "fil": ("Kard ng kape: 9 + 1 libre",),
+        "fi": ("Kahvikortti: 9 + 1 ilmaiseksi",),
+        "id": ("Kartu kopi: 9 + 1 gratis",),
+    }
+}
+
+
+def translate_rewards():
+    """The demo's rewards and stamp card in every language, where a text is still blank."""
+    fill_blank_texts(
+        Reward.objects.all(),
+        "name_en",
+        {
+            name: localized(("name", "description"), languages)
+            for name, languages in REWARD_TRANSLATIONS.items()
+        },
+    )
+    fill_blank_texts(
+        StampCard.objects.all(),
+        "name_en",
+        {
+            name: localized(("name",), languages)
+            for name, languages in STAMP_CARD_TRANSLATIONS.items()
+        },
+    )
 
 
 def seed_rewards():

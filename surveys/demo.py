@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 from django.utils import timezone
 
+from core.translations import fill_blank_texts, localized
 from loyalty.demo import HISTORY_DAYS, days_ago, opening_hours
 from loyalty.models import Kind, PointTransaction
 from surveys import services
@@ -48,6 +49,80 @@ COMMENTS = {
     ],
 }
 
+# The surveys in Filipino, Finnish and Indonesian: titles and intros, questions, choices.
+SURVEY_TRANSLATIONS = {
+    "How was your visit?": {
+        "fil": (
+            "Kumusta ang pagbisita mo?",
+            "Tatlong mabilis na tanong tungkol sa huling bisita mo.",
+        ),
+        "fi": ("Millainen käyntisi oli?", "Kolme nopeaa kysymystä viime käynnistäsi."),
+        "id": (
+            "Bagaimana kunjungan Anda?",
+            "Tiga pertanyaan singkat tentang kunjungan terakhir Anda.",
+        ),
+    },
+    "Help us choose our new cake": {
+        "fil": (
+            "Tulungan kaming pumili ng bagong cake",
+            "Kahit sino ay puwedeng sumagot: i-scan ang poster sa counter.",
+        ),
+        "fi": (
+            "Auta meitä valitsemaan uusi kakku",
+            "Kuka tahansa voi vastata: skannaa tiskin juliste.",
+        ),
+        "id": ("Bantu kami memilih kue baru", "Siapa saja boleh menjawab: pindai poster di kasir."),
+    },
+}
+QUESTION_TRANSLATIONS = {
+    "How likely are you to recommend us to a friend?": {
+        "fil": ("Gaano mo kami kalamang irekomenda sa isang kaibigan?",),
+        "fi": ("Kuinka todennäköisesti suosittelisit meitä ystävälle?",),
+        "id": ("Seberapa mungkin Anda merekomendasikan kami kepada teman?",),
+    },
+    "How satisfied were you with this visit?": {
+        "fil": ("Gaano ka nasiyahan sa bisitang ito?",),
+        "fi": ("Kuinka tyytyväinen olit tähän käyntiin?",),
+        "id": ("Seberapa puas Anda dengan kunjungan ini?",),
+    },
+    "What did you have?": {
+        "fil": ("Ano ang binili mo?",),
+        "fi": ("Mitä otit?",),
+        "id": ("Apa yang Anda pesan?",),
+    },
+    "Anything we should know?": {
+        "fil": ("May gusto ka bang sabihin sa amin?",),
+        "fi": ("Onko jotain, mitä meidän pitäisi tietää?",),
+        "id": ("Ada yang perlu kami ketahui?",),
+    },
+    "How easy was it to order today? (1 = very easy, 7 = very hard)": {
+        "fil": ("Gaano kadaling umorder ngayon? (1 = napakadali, 7 = napakahirap)",),
+        "fi": ("Kuinka helppoa tilaaminen oli tänään? (1 = tosi helppoa, 7 = tosi vaikeaa)",),
+        # Left blank on purpose: the admin's "Missing translations" shows "id" for this survey.
+    },
+    "Which cake should we bake next?": {
+        "fil": ("Anong cake ang dapat naming i-bake sunod?",),
+        "fi": ("Minkä kakun leivomme seuraavaksi?",),
+        "id": ("Kue apa yang sebaiknya kami buat berikutnya?",),
+    },
+}
+CHOICE_TRANSLATIONS = {
+    "Coffee": {"fil": ("Kape",), "fi": ("Kahvia",), "id": ("Kopi",)},
+    "Tea": {"fil": ("Tsaa",), "fi": ("Teetä",), "id": ("Teh",)},
+    "Pastry": {"fil": ("Pastry",), "fi": ("Leivonnaisen",), "id": ("Kue",)},
+    "Lunch": {"fil": ("Tanghalian",), "fi": ("Lounaan",), "id": ("Makan siang",)},
+    "Ube cheesecake": {
+        "fil": ("Ube cheesecake",),
+        "fi": ("Ube-juustokakku",),
+        "id": ("Kue keju ube",),
+    },
+    "Karelian blueberry pie": {
+        "fil": ("Blueberry pie mula Karelia",),
+        "fi": ("Karjalainen mustikkapiirakka",),
+        "id": ("Pai bluberi Karelia",),
+    },
+    "Klepon cake": {"fil": ("Klepon cake",), "fi": ("Klepon-kakku",), "id": ("Kue klepon",)},
+}
 ANSWERED = 0.35  # the share of visits whose receipt's survey was answered
 MOODS = {"promoter": 55, "passive": 25, "detractor": 20}  # in per cent of the answers
 BUSY_MOODS = {"promoter": 45, "passive": 27, "detractor": 28}  # in December's queues
@@ -88,6 +163,34 @@ def plan_surveys(timeline, visits, staff):
             hours=generator.randint(1, 30), minutes=generator.randint(0, 59)
         )
         timeline.add(answered, _answer_visit, timeline, visit_survey, answer, staff)
+
+
+def translate_surveys():
+    """The demo's surveys, questions and choices in every language, where still blank."""
+    fill_blank_texts(
+        Survey.objects.all(),
+        "title_en",
+        {
+            title: localized(("title", "intro"), languages)
+            for title, languages in SURVEY_TRANSLATIONS.items()
+        },
+    )
+    fill_blank_texts(
+        Question.objects.all(),
+        "text_en",
+        {
+            text: localized(("text",), languages)
+            for text, languages in QUESTION_TRANSLATIONS.items()
+        },
+    )
+    fill_blank_texts(
+        Choice.objects.all(),
+        "label_en",
+        {
+            label: localized(("label",), languages)
+            for label, languages in CHOICE_TRANSLATIONS.items()
+        },
+    )
 
 
 def _open_visit_survey(into):

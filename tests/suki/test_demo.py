@@ -168,3 +168,41 @@ def test_running_the_demo_again_after_the_walk_in_card_was_claimed_issues_no_car
     before = counts()
     call_command("seed_demo", stdout=io.StringIO())
     assert counts() == before
+
+
+def test_demo_texts_speak_every_language_with_a_few_left_for_the_owner(demo, db, client):
+    from django.urls import reverse
+    from django.utils import translation
+
+    from loyalty.models import BonusDay, StampCard, Tier
+    from rewards.models import Reward
+    from surveys.models import Choice, Question, Survey
+
+    with translation.override("fi"):
+        assert Reward.objects.get(name_en="Free coffee").name == "Ilmainen kahvi"
+        assert Tier.objects.get(name_en="Gold").name == "Kulta"
+        assert (
+            BonusDay.objects.get(name_en="Weekend double").message == "Tuplapisteet tänä lauantaina"
+        )
+        assert StampCard.objects.get().name == "Kahvikortti: 9 + 1 ilmaiseksi"
+        assert Survey.objects.get(title_en="How was your visit?").title == "Millainen käyntisi oli?"
+        assert Choice.objects.get(label_en="Tea").label == "Teetä"
+    with translation.override("fil"):
+        assert Question.objects.get(text_en="What did you have?").text == "Ano ang binili mo?"
+    with translation.override("id"):
+        # Left blank on purpose: Indonesian members read the English, the admin shows "id".
+        tote = Reward.objects.get(name_en="Kapihan tote bag")
+        assert (tote.name, tote.description) == ("Tas tote Kapihan", tote.description_en)
+    client.force_login(User.objects.get(email="owner@example.com"))
+    page = client.get(
+        reverse("admin:rewards_reward_changelist"), {"translations": "missing"}
+    ).content.decode()
+    assert "Kapihan tote bag" in page and "Free coffee" not in page
+
+
+def test_running_the_demo_again_keeps_what_the_owner_translated(demo, db):
+    from loyalty.models import Tier
+
+    Tier.objects.filter(name_en="Gold").update(name_fi="Kultainen")
+    call_command("seed_demo", stdout=io.StringIO())
+    assert Tier.objects.get(name_en="Gold").name_fi == "Kultainen"

@@ -3,10 +3,11 @@
 import datetime
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tasks.signals import task_enqueued
 from django_tasks_db.models import DBTaskResult
 
@@ -44,12 +45,14 @@ class Command(BaseCommand):
             task_enqueued.disconnect(dispatch_uid="seed_demo.remember")
 
     def seed(self):
-        with transaction.atomic():
+        # The demo's texts are written in English first, whatever language the shell is in.
+        with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
             owner, staff, member = [self.person(*row) for row in PEOPLE]
             demo.seed_program(staff)
             with demo.clock_at(timezone.now() - datetime.timedelta(days=demo.HISTORY_DAYS)):
                 reward_demo.seed_rewards()
                 reward_demo.seed_stamp_card()
+            reward_demo.translate_rewards()
             if not demo.history_exists(member):
                 # Every app's events on one timeline, so each member's history is in time order.
                 timeline = demo.Timeline()
@@ -58,6 +61,7 @@ class Command(BaseCommand):
                 survey_demo.plan_surveys(timeline, visits, staff)
                 survey_demo.plan_complaints(timeline, members, staff, owner, visits)
                 timeline.run()
+            survey_demo.translate_surveys()
             walk_in = demo.seed_walk_in(staff)
             till_key = demo.seed_till_key()
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Log in with:"))
