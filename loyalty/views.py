@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from loyalty import selectors, services
+from core import pagecache
+from loyalty import pagestate, selectors, services
 from loyalty.exceptions import LoyaltyError
 from loyalty.forms import ClaimCardForm
 from loyalty.models import Program, Referral, ReferralCode
@@ -19,10 +20,15 @@ HISTORY_PAGE_SIZE = 20
 
 @login_required
 def history(request):
-    page = Paginator(selectors.card_history(request.user), HISTORY_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    return render(request, "loyalty/history.html", {"page": page})
+    """Kept until a line is added to the member's ledger (core.pagecache)."""
+
+    def build():
+        lines = selectors.card_history(request.user)
+        page = Paginator(lines, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+        return "loyalty/history.html", {"page": page}
+
+    parts = pagestate.member_parts(request.user.pk)
+    return pagecache.page(request, build, parts=parts, params=["page"])
 
 
 @login_required

@@ -4,24 +4,36 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core import pagecache
 from core.codes import qr_svg
 from core.exceptions import DomainError
+from loyalty import pagestate as loyalty_pagestate
 from loyalty.selectors import member_card
-from rewards import selectors, services
+from rewards import pagestate, selectors, services
 from rewards.forms import CatalogFilterForm, RedeemForm
 from rewards.models import Redemption, RedemptionStatus
 
 
 @login_required
 def catalog(request):
-    card = member_card(request.user)
-    filters = CatalogFilterForm(request.GET or None)
-    kind = filters.cleaned_data["kind"] if filters.is_valid() else ""
-    entries = selectors.catalog(card, kind=kind)
-    if filters.is_valid() and filters.cleaned_data["can_redeem"]:
-        entries = [entry for entry in entries if entry.can_redeem]
-    context = {"card": card, "entries": entries, "filters": filters}
-    return render(request, "rewards/catalog.html", context)
+    """Kept until the member's card or vouchers, a reward or its stock change (core.pagecache)."""
+
+    def build():
+        card = member_card(request.user)
+        filters = CatalogFilterForm(request.GET or None)
+        kind = filters.cleaned_data["kind"] if filters.is_valid() else ""
+        entries = selectors.catalog(card, kind=kind)
+        if filters.is_valid() and filters.cleaned_data["can_redeem"]:
+            entries = [entry for entry in entries if entry.can_redeem]
+        return "rewards/catalog.html", {"card": card, "entries": entries, "filters": filters}
+
+    user_id = request.user.pk
+    parts = [
+        *loyalty_pagestate.member_parts(user_id),
+        *pagestate.voucher_parts(user_id),
+        *pagestate.stock_parts(),
+    ]
+    return pagecache.page(request, build, parts=parts, params=CatalogFilterForm.base_fields)
 
 
 @login_required

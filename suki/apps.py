@@ -9,6 +9,11 @@ class SukiConfig(AppConfig):
     name = "suki"
     verbose_name = "Suki"
 
+    def ready(self):
+        from suki import signals
+
+        signals.connect()
+
 
 class SukiAdminConfig(admin_apps.AdminConfig):
     default = False

@@ -6,11 +6,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import pagecache
 from core.codes import qr_svg
-from loyalty import rules, selectors, stamps
+from loyalty import pagestate, rules, selectors, stamps
 from loyalty.forms import ClaimCardForm
+from rewards import pagestate as reward_pagestate
 from rewards import selectors as reward_selectors
 from rewards.services import donated_points
+from surveys import pagestate as survey_pagestate
 from surveys import selectors as survey_selectors
 from surveys import services as survey_services
 
@@ -20,6 +23,11 @@ def home(request):
     # public page, as visitors do.
     if request.user.is_authenticated and not request.user.is_staff:
         return redirect("portal")
+    parts = [*reward_pagestate.donation_parts(), *survey_pagestate.testimonial_parts()]
+    return pagecache.page(request, _home, parts=parts)
+
+
+def _home():
     current = rules.current()
     program = current.program
     given = donated_points()
@@ -30,7 +38,7 @@ def home(request):
         "testimonials": survey_selectors.published_testimonials(),
         "donated_value": given * program.point_value,
     }
-    return render(request, "suki/home.html", context)
+    return "suki/home.html", context
 
 
 def help_page(request):
@@ -42,9 +50,21 @@ def help_page(request):
 
 @login_required
 def portal(request):
-    card = selectors.member_card(request.user)
+    """The member home, kept until anything it shows changes (core.pagecache)."""
+    user = request.user
+    parts = [
+        *pagestate.member_parts(user.pk),
+        *reward_pagestate.voucher_parts(user.pk),
+        *reward_pagestate.stock_parts(),
+        *survey_pagestate.member_parts(user.pk),
+    ]
+    return pagecache.page(request, lambda: _portal(user), parts=parts)
+
+
+def _portal(user):
+    card = selectors.member_card(user)
     if card is None:
-        return render(request, "loyalty/no_card.html", {"form": ClaimCardForm()})
+        return "loyalty/no_card.html", {"form": ClaimCardForm()}
     current = rules.current()
     program = current.program
     ready, next_reward = reward_selectors.within_reach(card)
@@ -60,12 +80,12 @@ def portal(request):
         "bonus_days": selectors.active_bonus_days(
             card.tier, timezone.localdate(), candidates=current.bonus_days
         ),
-        "recent": selectors.card_history(request.user)[:5],
+        "recent": selectors.card_history(user)[:5],
         "ready_rewards": ready,
         "next_reward": next_reward,
         "stamp_cards": stamp_cards,
         "stamp_vouchers": reward_selectors.stamp_vouchers(card) if stamp_cards else [],
         # Not while the member has an open complaint: asked in the same query.
-        "invitation": survey_services.invite_after_visit(request.user),
+        "invitation": survey_services.invite_after_visit(user),
     }
-    return render(request, "suki/portal.html", context)
+    return "suki/portal.html", context
