@@ -29,6 +29,7 @@ from accounts.models import User
 from accounts.roles import is_owner
 from core.exports import FORMULA_STARTS
 from core.inputs import DIGITS, only_digits
+from core.translations import texts_of
 from loyalty import cardnumbers, services
 from loyalty.exceptions import (
     CardNumberTaken,
@@ -425,8 +426,17 @@ def _clean_tier(row: MemberRow, value, tiers: list[Tier]) -> None:
     text = _text(row, "tier", value, 50)
     if not text:
         return
-    tier = next((tier for tier in tiers if tier.name == text), None) or next(
-        (tier for tier in tiers if tier.name.casefold() == text.casefold()), None
+    # A file may name a tier in any of the shop's languages, whichever the admin is in.
+    names_of = {
+        tier.pk: [name for name in texts_of(tier, ["name"]).values() if name] for tier in tiers
+    }
+    tier = next((tier for tier in tiers if text in names_of[tier.pk]), None) or next(
+        (
+            tier
+            for tier in tiers
+            if text.casefold() in {name.casefold() for name in names_of[tier.pk]}
+        ),
+        None,
     )
     if tier is None:
         names = ", ".join(tier.name for tier in tiers) or _("none yet")

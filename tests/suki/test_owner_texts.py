@@ -240,3 +240,15 @@ def test_ledger_records_the_tier_in_english_whatever_the_staff_language(card, st
         ).line
 
     assert line.tier_name == "Bronze"
+
+
+def test_member_import_finds_a_tier_by_its_name_in_any_language(owner, tiers):
+    from loyalty import imports
+
+    Tier.objects.filter(name_en="Gold").update(name_fi="Kulta")
+    content = b"name,email,tier\nAna Cruz,ana@example.com,Gold\nBen Laine,ben@example.com,kulta\n"
+
+    with translation.override("fi"):  # an owner whose admin is in Finnish
+        report = imports.run_import(imports.read_members(content), staff=owner, dry_run=True)
+
+    assert [row.problems for row in report.rows] == [[], []]
