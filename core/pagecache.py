@@ -1,9 +1,8 @@
 """Whole member pages kept in the cache, under a key made of everything they show.
 
-A member page (the member home, the points history, the reward catalog) and the public home
-cost a few milliseconds of queries and template rendering each time; most requests for them
-find nothing changed since the last one. Here such a page is rendered once and kept, under a
-key that holds:
+A member page (the member home, the points history, the reward catalog) costs a few
+milliseconds of queries and template rendering each time; most requests for it find nothing
+changed since the last one. Here such a page is rendered once and kept, under a key that holds:
 
 - the page's own state, read from the database in one query of scalar subqueries on every
   request (`state`): for a member, their cards' rows, the newest ledger and stamp line, their
@@ -22,6 +21,9 @@ Nothing is kept for a request with a message to show, a query parameter the page
 read, or while the cache is down (no content version: every request renders, as without this
 module). The CSRF token differs per browser, so a kept page holds `MARKER` where the token goes
 and each answer puts the requesting browser's own token there.
+
+A page the same for everyone (the public home) has no state to read: it is kept for a short
+time, and the shop's content version still makes it new at once.
 
 Pages that a member reads right after changing something (a voucher, the profile) are not kept.
 """
@@ -114,11 +116,13 @@ def page(
     *,
     parts: Iterable[Part] = (),
     params: Iterable[str] = (),
+    timeout: int = TIMEOUT,
 ) -> HttpResponse:
     """The template `build()` names, rendered with the context it gives, or the kept copy.
 
     `parts` make the page's state (see the module's text); `params` are the query parameters
-    the page reads (any other keeps the request out of the cache)."""
+    the page reads (any other keeps the request out of the cache). A page without parts is
+    kept for `timeout` seconds, whatever changes meanwhile except the shop's content."""
     key = _key(request, list(parts), set(params))
     if key is None:
         return render(request, *build())
@@ -126,7 +130,7 @@ def page(
     if html is None:
         template, context = build()
         html = render_to_string(template, {**context, "csrf_token": MARKER}, request)
-        cache.set(key, html, TIMEOUT)
+        cache.set(key, html, timeout)
     return HttpResponse(html.replace(MARKER, get_token(request)))
 
 

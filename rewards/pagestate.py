@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from core.pagecache import Part, counts_by, joined, text
 from loyalty.models import Card
-from rewards.models import Redemption, RedemptionStatus, Reward, RewardKind
+from rewards.models import Redemption, RedemptionStatus, Reward
 
 
 def voucher_parts(user_id: int) -> list[Part]:
@@ -23,15 +23,3 @@ def stock_parts() -> list[Part]:
     """The stock of every reward, which redemptions change without saving the reward."""
     row = f"{text('id')} || ':' || {text('stock')}"
     return [Part(joined(row, Reward._meta.db_table, "stock IS NOT NULL", "id"))]
-
-
-def donation_parts() -> list[Part]:
-    """The points given to the shop's cause so far, as the public home shows them."""
-    redemptions, rewards = Redemption._meta.db_table, Reward._meta.db_table
-    return [
-        Part(
-            f"SELECT COALESCE(SUM(r.points), 0) FROM {redemptions} r "
-            f"JOIN {rewards} w ON w.id = r.reward_id WHERE w.kind = %s AND r.status = %s",
-            (RewardKind.DONATION.value, RedemptionStatus.FULFILLED.value),
-        )
-    ]

@@ -7,9 +7,9 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from core import pagecache
 from loyalty.models import BonusDay, Program, StampCard, Store, Tier
 from rewards.models import Reward
-from surveys.models import Choice, Question, Survey
+from surveys.models import Choice, Question, Survey, Testimonial
 
-CONTENT = (Program, Tier, BonusDay, Store, StampCard, Reward, Survey, Question, Choice)
+CONTENT = (Program, Tier, BonusDay, Store, StampCard, Reward, Survey, Question, Choice, Testimonial)
 
 
 def content_changed(sender, **kwargs):

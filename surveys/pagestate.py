@@ -1,11 +1,10 @@
-"""What the member pages and the public home show of surveys, complaints and testimonials, as
-parts of a kept page's state (see core.pagecache)."""
+"""What the member home shows of surveys and complaints, as parts of a kept page's state (see
+core.pagecache)."""
 
 from __future__ import annotations
 
 from core.pagecache import Part, counts_by
-from surveys.models import Complaint, ComplaintStatus, Invitation, Response, Testimonial
-from surveys.models.testimonials import TestimonialStatus
+from surveys.models import Complaint, ComplaintStatus, Invitation, Response
 
 
 def member_parts(user_id: int) -> list[Part]:
@@ -24,15 +23,4 @@ def member_parts(user_id: int) -> list[Part]:
             f"FROM {complaints} WHERE user_id = %s",
             (user_id,),
         ),
-    ]
-
-
-def testimonial_parts() -> list[Part]:
-    """Which testimonials are published: how many in each status and the latest decision."""
-    statuses = counts_by("status", TestimonialStatus.values)
-    return [
-        Part(
-            f"SELECT {statuses} || ':' || COALESCE(CAST(MAX(decided_at) AS TEXT), '') "
-            f"FROM {Testimonial._meta.db_table}"
-        )
     ]

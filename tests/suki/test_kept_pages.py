@@ -4,16 +4,24 @@ has changed, belongs to one member in one language, and carries each browser's o
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.test import Client, override_settings
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from core import pagecache
 from loyalty import services
 from loyalty.models import StampCard, StampRule
 from rewards import services as reward_services
+from rewards.models import RewardKind
 from surveys import services as survey_services
-from surveys.models import ComplaintCategory, ComplaintChannel, RemedySought
+from surveys.models import (
+    ComplaintCategory,
+    ComplaintChannel,
+    RemedySought,
+    Testimonial,
+    TestimonialStatus,
+)
 from tests.factories import UserFactory, make_card
 from tests.rewards.factories import RewardFactory, top_up
 from tests.surveys.factories import make_visit_survey
@@ -178,3 +186,22 @@ def test_a_point_change_of_any_kind_shows(member_client, card, owner, name):
     before = page(member_client, name)
     services.adjust_points(card, 7, reason="Goodwill", staff=owner)
     assert page(member_client, name) != before
+
+
+def test_the_public_home_shows_an_approved_testimonial_at_once_and_donations_within_a_minute(
+    client, member, card, django_assert_num_queries
+):
+    reward = RewardFactory(name="Meals for the shelter", kind=RewardKind.DONATION, points_cost=10)
+    top_up(card, 30)
+    testimonial = Testimonial.objects.create(user=member, rating=5, text="Best pandesal in town")
+    with time_machine.travel("2026-12-04 09:00 +0000", tick=False):
+        assert "Best pandesal in town" not in page(client, "home")
+        page(client, "home", 0, django_assert_num_queries)
+        testimonial.status = TestimonialStatus.APPROVED
+        testimonial.decided_at = timezone.now()
+        testimonial.save()
+        assert "Best pandesal in town" in page(client, "home")
+        reward_services.redeem(card, reward)
+        before = page(client, "home")
+    with time_machine.travel("2026-12-04 09:01:01 +0000", tick=False):
+        assert page(client, "home") != before
