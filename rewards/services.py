@@ -21,6 +21,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.roles import is_owner
+from core.translations import default_text
 from loyalty import services as loyalty_services
 from loyalty.exceptions import CardNotActive, InsufficientPoints, NotAllowed
 from loyalty.models import (
@@ -135,7 +136,8 @@ def redeem(card: Card, reward: Reward, *, quantity: int = 1) -> Redemption:
         status=RedemptionStatus.FULFILLED if donation else RedemptionStatus.ISSUED,
         fulfilled_at=now if donation else None,
     )
-    loyalty_services.spend_points(card, cost, source=redemption, note=reward.name)
+    # The ledger keeps the reward's name in the shop's language, whatever the member reads.
+    loyalty_services.spend_points(card, cost, source=redemption, note=default_text(reward, "name"))
     if reward.stock is not None:
         Reward.objects.filter(pk=reward.pk).update(stock=F("stock") - quantity)
     return redemption
@@ -207,7 +209,7 @@ def _close(redemption: Redemption, status: str, *, by=None) -> Redemption:
     reward = _lock_reward(redemption.reward_id)
     if redemption.points:  # a full stamp card's voucher cost no points
         loyalty_services.refund_points(
-            card, redemption.points, source=redemption, staff=by, note=reward.name
+            card, redemption.points, source=redemption, staff=by, note=default_text(reward, "name")
         )
     if reward.stock is not None:
         Reward.objects.filter(pk=reward.pk).update(stock=F("stock") + redemption.quantity)

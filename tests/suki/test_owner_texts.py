@@ -252,3 +252,14 @@ def test_member_import_finds_a_tier_by_its_name_in_any_language(owner, tiers):
         report = imports.run_import(imports.read_members(content), staff=owner, dry_run=True)
 
     assert [row.problems for row in report.rows] == [[], []]
+
+
+def test_redeeming_in_finnish_keeps_the_rewards_english_name_in_the_ledger(card, coffee):
+    from rewards import services as reward_services
+    from tests.rewards.factories import top_up
+
+    card = top_up(card, 100)
+    with translation.override("fi"):
+        reward_services.redeem(card, coffee)
+
+    assert card.transactions.order_by("-pk").first().note == "Free coffee"
