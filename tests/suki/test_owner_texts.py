@@ -263,3 +263,20 @@ def test_redeeming_in_finnish_keeps_the_rewards_english_name_in_the_ledger(card,
         reward_services.redeem(card, coffee)
 
     assert card.transactions.order_by("-pk").first().note == "Free coffee"
+
+
+def test_tier_up_email_names_the_new_tier_and_its_benefits_in_the_members_language(
+    member, card, staff, emails_sent
+):
+    speaks(member, "fi")
+    Tier.objects.filter(name_en="Silver").update(
+        name_fi="Hopea", benefits_en="A free refill.", benefits_fi="Ilmainen santsikuppi."
+    )
+
+    with emails_sent():
+        loyalty_services.record_purchase(card, Decimal("600.00"), reference="R-3", staff=staff)
+
+    (welcome,) = [message for message in mail.outbox if "Hopea" in message.subject]
+    assert "Silver" not in welcome.subject
+    assert "Ilmainen santsikuppi." in welcome.body
+    assert "A free refill." not in welcome.body
