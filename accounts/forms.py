@@ -56,6 +56,9 @@ class ProfileForm(forms.ModelForm):
             "receipt_emails",
         ]
         widgets = {"birthday": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        # The project's own labels: Django's "first name" has no Filipino translation, these
+        # go through the project's catalog (the same words as on the sign-up form).
+        labels = {"first_name": _("First name"), "last_name": _("Last name")}
         help_texts = {
             "birthday": _("Optional. We add a birthday bonus to your card."),
             "phone": _("Optional. Staff can find your card by it."),

@@ -236,8 +236,8 @@ def test_an_inactive_member_is_warned_once_per_inactive_spell(
             assert on(warn, day) == 0
     warnings = sent_to(member.email, "expire")
     assert len(warnings) == 1
-    assert warnings[0].subject.endswith("Your points expire on Jan. 10, 2027")
-    assert "Your 50 points expire on Jan. 10, 2027" in warnings[0].body
+    assert warnings[0].subject.endswith("Your points expire on 10 Jan 2027")
+    assert "Your 50 points expire on 10 Jan 2027" in warnings[0].body
 
     # A purchase starts a new spell, which gets its own warning.
     with time_machine.travel(noon(datetime.date(2026, 12, 20)), tick=False):
@@ -248,7 +248,7 @@ def test_an_inactive_member_is_warned_once_per_inactive_spell(
         assert on(warn, datetime.date(2027, 11, 21)) == 0
     warnings = sent_to(member.email, "expire")
     assert len(warnings) == 2
-    assert warnings[1].subject.endswith("Your points expire on Dec. 20, 2027")
+    assert warnings[1].subject.endswith("Your points expire on 20 Dec 2027")
 
 
 def test_inactive_points_expire_to_zero_in_one_line_once(member, quiet_card):
@@ -295,7 +295,7 @@ def test_any_earning_or_spending_resets_the_clock(member, quiet_card, staff, act
 def test_member_home_shows_when_the_points_expire(member_client, quiet_card):
     with time_machine.travel(noon(datetime.date(2026, 11, 24)), tick=False):
         page = member_client.get(reverse("portal")).content.decode()
-    assert "Your 50 points expire on Jan. 10, 2027 unless you earn or spend points" in page
+    assert "Your 50 points expire on 10 Jan 2027 unless you earn or spend points" in page
 
 
 # Tier review ---------------------------------------------------------------------------------
@@ -349,7 +349,7 @@ def test_gold_is_kept_for_the_window_warned_once_then_lowered_one_step(
     assert gold_card.tier.name == "Gold"
     warnings = sent_to(member.email, "Keep your Gold tier")
     assert len(warnings) == 1
-    assert "earn them before Jan. 15, 2027" in warnings[0].body
+    assert "earn them before 15 Jan 2027" in warnings[0].body
 
     with emails_sent():
         assert review(datetime.date(2027, 1, 16)) == (0, 1)

@@ -36,7 +36,7 @@ def test_member_home_shows_card_balance_tier_progress_and_value(
     assert f"{500 - card.balance} more points to Silver" in page
     value = card.balance * program.point_value
     assert f"worth €{value:.2f}" in page
-    assert "expire on Nov. 24, 2027" in page
+    assert "expire on 24 Nov 2027" in page
 
 
 @time_machine.travel(NOON)

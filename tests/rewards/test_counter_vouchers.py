@@ -12,7 +12,7 @@ from tests.rewards.factories import RewardFactory, top_up
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 NOW = datetime.datetime(2025, 6, 11, 14, 30, tzinfo=HELSINKI)
-WHEN = "June 11, 2025, 2:30 p.m."
+WHEN = "11 Jun 2025, 14:30"
 
 pytestmark = pytest.mark.time_machine(NOW, tick=False)
 
@@ -45,7 +45,7 @@ def test_looking_up_a_code_shows_member_reward_and_status(staff_client, voucher,
     assert "Member <strong>Maria Reyes</strong>" in page
     assert f"Voucher <strong>{voucher.formatted_code}</strong>" in page
     assert 'data-testid="voucher-status">Ready to use<' in page
-    assert "Valid until July 11, 2025, 2:30 p.m." in page
+    assert "Valid until 11 Jul 2025, 14:30" in page
     assert reverse("admin:counter_fulfil", args=[voucher.pk]) in page
     assert "Mark as used and hand over" in page
 
@@ -91,7 +91,7 @@ def test_expired_code_says_it_expired_and_the_points_are_back(
 
     page = look_up(staff_client, voucher.code)
 
-    assert "This voucher expired on July 11, 2025, 2:30 p.m. and its points were refunded." in page
+    assert "This voucher expired on 11 Jul 2025, 14:30 and its points were refunded." in page
     assert 'data-testid="voucher-status">Expired<' in page
     assert "Mark as used" not in page
     funded_card.refresh_from_db()

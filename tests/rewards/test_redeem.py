@@ -29,7 +29,7 @@ from tests.rewards.factories import RewardFactory, top_up
 HELSINKI = ZoneInfo("Europe/Helsinki")
 # Not noon or midnight, which Django writes as words; the clock stands still unless moved.
 NOW = datetime.datetime(2025, 6, 11, 14, 30, tzinfo=HELSINKI)
-WHEN = "June 11, 2025, 2:30 p.m."
+WHEN = "11 Jun 2025, 14:30"
 
 pytestmark = pytest.mark.time_machine(NOW, tick=False)
 
@@ -391,7 +391,7 @@ def test_fulfilling_an_expired_voucher_says_it_expired(rich_card, staff, time_ma
         services.fulfil_redemption(redemption, staff=staff)
 
     assert str(refused.value) == (
-        "This voucher expired on June 18, 2025, 2:30 p.m. and its points were refunded."
+        "This voucher expired on 18 Jun 2025, 14:30 and its points were refunded."
     )
     assert len(lines(rich_card, Kind.REDEMPTION_REFUND)) == 1
 
