@@ -12,7 +12,7 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from loyalty import services
+from loyalty import selectors, services
 from loyalty.models import Card, DailyRun, Kind, PointTransaction, Tier, TierChange
 from rewards import services as reward_services
 from rewards.models import RedemptionStatus
@@ -261,6 +261,51 @@ def test_inactive_points_expire_to_zero_in_one_line_once(member, quiet_card):
     assert lines(member, Kind.EXPIRY) == [(-50, "")]
     quiet_card.refresh_from_db()
     assert quiet_card.balance == 0
+
+
+@pytest.fixture
+def quiet_cards(program):
+    """Seven cards with their welcome points, untouched since ACTIVE."""
+    program.expiry_months = 12
+    program.save()
+    with time_machine.travel(noon(ACTIVE), tick=False):
+        return [make_card(UserFactory()) for _ in range(7)]
+
+
+def test_expiry_writes_each_batch_in_one_insert_and_one_update(
+    quiet_cards, monkeypatch, django_assert_num_queries
+):
+    monkeypatch.setattr(services, "BATCH", 3)  # three batches: 3, 3 and 1 cards
+    # The program, the ids; then per batch: its savepoint, the lock, the insert, the update,
+    # the release.
+    with django_assert_num_queries(2 + 3 * 5):
+        assert on(services.expire_inactive_points, datetime.date(2027, 1, 11)) == 7
+    for card in Card.objects.filter(pk__in=[card.pk for card in quiet_cards]):
+        assert card.balance == 0
+        (line,) = card.transactions.filter(kind=Kind.EXPIRY)
+        assert (line.points, line.balance_after) == (-50, 0)
+    assert selectors.ledger_mismatches() == []
+
+
+def test_a_failing_batch_is_done_card_by_card_and_skips_only_the_bad_card(quiet_cards, monkeypatch):
+    monkeypatch.setattr(services, "BATCH", 4)
+    bad = quiet_cards[1].pk
+    real = PointTransaction.objects.bulk_create
+
+    def refuse(objs, *args, **kwargs):
+        objs = list(objs)
+        if any(line.card_id == bad for line in objs):
+            raise RuntimeError("bad card data")
+        return real(objs, *args, **kwargs)
+
+    monkeypatch.setattr(PointTransaction.objects, "bulk_create", refuse)
+    assert on(services.expire_inactive_points, datetime.date(2027, 1, 11)) == 6
+    balances = dict(
+        Card.objects.filter(pk__in=[c.pk for c in quiet_cards]).values_list("pk", "balance")
+    )
+    assert balances.pop(bad) == 50
+    assert set(balances.values()) == {0}
+    assert selectors.ledger_mismatches() == []
 
 
 def earn(card, staff):

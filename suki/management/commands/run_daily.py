@@ -83,7 +83,13 @@ class Command(BaseCommand):
                 day,
                 progress=self._progress("expiry warnings"),
             ),
-            "cards expired": step(day, "expiry", services.expire_inactive_points, day),
+            "cards expired": step(
+                day,
+                "expiry",
+                services.expire_inactive_points,
+                day,
+                progress=self._progress("expiry"),
+            ),
         }
         warned, moved = step(
             day,
