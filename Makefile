@@ -48,13 +48,18 @@ format: $(VENV)/.installed-dev
 check-ledger: $(VENV)/.installed
 	$(BIN)/python manage.py check_ledger
 
-bench: $(VENV)/.installed-dev
+/usr/bin/wrk:
+	apt-get install -y wrk || (apt-get update && apt-get install -y wrk)
+
+bench: $(VENV)/.installed-dev /usr/bin/wrk
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/outbox.py
 	$(BIN)/python bench/dashboard.py
 	$(BIN)/python bench/exports.py
 	$(BIN)/python bench/import_members.py
 	$(BIN)/python bench/check_ledger.py
+	$(BIN)/python bench/http_pages.py
+	$(BIN)/python bench/scale.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles tests/e2e/artifacts

@@ -87,8 +87,8 @@ def searched_member() -> dict[str, str]:
     }
 
 
-def pages() -> dict[str, tuple[str, int]]:
-    """name: (address, expected status) of every page timed."""
+def pages() -> dict[str, tuple[str, tuple[int, ...]]]:
+    """name: (address, the statuses it may answer) of every page timed."""
     from urllib.parse import urlencode
 
     from django.urls import reverse
@@ -100,8 +100,10 @@ def pages() -> dict[str, tuple[str, int]]:
     gold = Tier.objects.order_by("-threshold").first()
     survey = Survey.objects.order_by("pk").first()
     counter = reverse("admin:counter")
+    # One card goes straight to it (302); at 100,000 members a whole name is shared by a few,
+    # who are listed (200), as staff would see them.
     found = {
-        name: (f"{counter}?{urlencode({'query': text})}", 302)  # one card: straight to it
+        name: (f"{counter}?{urlencode({'query': text})}", (200, 302))
         for name, text in searched_member().items()
     }
     lists = {
@@ -112,23 +114,23 @@ def pages() -> dict[str, tuple[str, int]]:
         "complaints": ("surveys/complaint", "status__exact=new"),
     }
     for name, (path, query) in lists.items():
-        found[f"{name} list"] = (f"/admin/{path}/", 200)
-        found[f"{name} list, filtered"] = (f"/admin/{path}/?{query}", 200)
+        found[f"{name} list"] = (f"/admin/{path}/", (200,))
+        found[f"{name} list, filtered"] = (f"/admin/{path}/?{query}", (200,))
     year = datetime.date.today().year
     found["ledger list, one year"] = (
         f"/admin/loyalty/pointtransaction/?created_at__year={year}",
-        200,
+        (200,),
     )
     return found
 
 
-def measure(client, url: str, status: int, *, runs: int, warmup: int) -> Timing:
+def measure(client, url: str, statuses: tuple[int, ...], *, runs: int, warmup: int) -> Timing:
     from django.db import connection
 
     def get():
         response = client.get(url)
-        if response.status_code != status:
-            raise BenchError(f"GET {url} answered {response.status_code}, not {status}")
+        if response.status_code not in statuses:
+            raise BenchError(f"GET {url} answered {response.status_code}, not {statuses}")
 
     for _ in range(warmup):
         get()
@@ -256,8 +258,8 @@ def run_size(size: Size, server: str, workdir: Path, args, *, first: bool) -> Si
             flush=True,
         )
         client = owner_client(base)
-        for name, (url, status) in pages().items():
-            timing = measure(client, url, status, runs=args.runs, warmup=args.warmup)
+        for name, (url, statuses) in pages().items():
+            timing = measure(client, url, statuses, runs=args.runs, warmup=args.warmup)
             result.pages[name] = timing
             print(f"  {name + ':':<30} {timing.milliseconds:8.1f} ms  {timing.queries:>3} queries")
         result.check_seconds, result.check_queries = check_ledger()
