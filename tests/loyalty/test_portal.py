@@ -9,11 +9,12 @@ from loyalty import services
 from loyalty.models import BonusDay, Card, CardStatus, PointTransaction, Store
 from tests.factories import make_card
 
-# Session, user, card, program, tiers, bonus days, rewards, the stamp cards (none here; with
-# some, their progress and vouchers add two: see tests/loyalty/test_stamp_pages.py), earnings
-# in the tier window, recent lines, the post-visit survey and the latest purchase it asks about.
-PORTAL_QUERIES = 12
-HISTORY_QUERIES = 4  # session, user, count, one page of lines
+# Session, user, the page's state (core.pagecache), card, program, tiers, bonus days, rewards,
+# the stamp cards (none here; with some, their progress and vouchers add two: see
+# tests/loyalty/test_stamp_pages.py), earnings in the tier window, recent lines, the post-visit
+# survey and the latest purchase it asks about.
+PORTAL_QUERIES = 13
+HISTORY_QUERIES = 5  # session, user, the page's state, count, one page of lines
 NOON = datetime.datetime(2026, 11, 24, 12, tzinfo=datetime.UTC)
 
 

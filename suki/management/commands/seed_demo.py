@@ -13,6 +13,7 @@ from django_tasks_db.models import DBTaskResult
 
 from accounts.models import User
 from accounts.roles import OWNER, STAFF
+from core import pagecache
 from loyalty import demo
 from rewards import demo as reward_demo
 from surveys import demo as survey_demo
@@ -41,6 +42,8 @@ class Command(BaseCommand):
         try:
             self.seed()
             DBTaskResult.objects.filter(pk__in=queued).delete()
+            # Some of the demo's texts are filled in by updates, which save() never sees.
+            pagecache.forget()
         finally:
             task_enqueued.disconnect(dispatch_uid="seed_demo.remember")
 
