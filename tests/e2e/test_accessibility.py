@@ -9,6 +9,7 @@ module runs its own live server instead of pytest-django's: that one flushes the
 after every test."""
 
 import datetime
+import threading
 from decimal import Decimal
 
 import pytest
@@ -192,6 +193,11 @@ def shop(django_db_setup, django_db_blocker):
         finally:
             if server is not None:
                 server.terminate()
+            # The browser's closed connections end their request threads, which close the
+            # shared connection once more: only then is it this thread's alone again.
+            for thread in threading.enumerate():
+                if thread.name.endswith("(process_request_thread)"):
+                    thread.join(timeout=5)
             for connection in overrides.values():
                 connection.dec_thread_sharing()
             call_command("flush", interactive=False, verbosity=0)
