@@ -465,6 +465,8 @@ class PointTransaction(models.Model):
         ]
         indexes = [
             models.Index(fields=["card", "-created_at", "-id"]),
+            # The admin's ledger, newest first, and its date bar's first and last line.
+            models.Index(fields=["-created_at", "-id"], name="ledger_newest_first"),
             models.Index(fields=["source_type", "source_id"]),
             # A receipt earns points on one card: the counter looks it up across all cards
             # of its branch.

@@ -155,7 +155,11 @@ class Redemption(models.Model):
                 name="redemption_costs_points",
             ),
         ]
-        indexes = [models.Index(fields=["status", "valid_until"])]
+        indexes = [
+            models.Index(fields=["status", "valid_until"]),
+            # The admin's list, newest first, and its date bar's first and last voucher.
+            models.Index(fields=["-created_at", "-id"], name="redemption_newest_first"),
+        ]
 
     def __str__(self):
         return f"{self.formatted_code} · {self.reward}"

@@ -154,7 +154,11 @@ class Response(models.Model):
                 name="one_response_per_browser_session",
             ),
         ]
-        indexes = [models.Index(fields=["survey", "created_at"])]
+        indexes = [
+            models.Index(fields=["survey", "created_at"]),
+            # The admin's list, newest first, and its date bar's first and last answer.
+            models.Index(fields=["-created_at", "-id"], name="response_newest_first"),
+        ]
 
     def __str__(self):
         return f"{self.survey} · {self.created_at:%Y-%m-%d}"

@@ -2,6 +2,8 @@
 not count a whole large table on every page: on PostgreSQL the planner's estimate stands in
 for `COUNT(*)`; a filtered list, a small table and SQLite count exactly."""
 
+import datetime
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -69,3 +71,46 @@ def test_each_large_admin_list_counts_its_rows_once_at_most(
     ]
     expected = 0 if connection.vendor == "postgresql" else 1
     assert len(whole_counts) == expected, whole_counts
+
+
+@pytest.fixture
+def spread_ledger(tiers):
+    """Lines on 10 Nov 2024, 3 Feb 2026 and 20 Mar 2026 only (the card's own welcome line
+    moved to the first of them)."""
+    card = make_card()
+    first = datetime.datetime(2024, 11, 10, 12, tzinfo=datetime.UTC)
+    PointTransaction.objects.filter(card=card).update(created_at=first)
+    for day in (
+        datetime.datetime(2026, 2, 3, 12, tzinfo=datetime.UTC),
+        datetime.datetime(2026, 3, 20, 12, tzinfo=datetime.UTC),
+    ):
+        line = PointTransaction.objects.filter(card=card).first()
+        added = PointTransaction.objects.create(
+            card=card, kind="goodwill", points=0, balance_after=line.balance_after
+        )
+        PointTransaction.objects.filter(pk=added.pk).update(created_at=day)
+    return card
+
+
+def date_bar_queries(owner_client, query=""):
+    url = reverse("admin:loyalty_pointtransaction_changelist") + query
+    with CaptureQueriesContext(connection) as queries:
+        page = owner_client.get(url).content.decode()
+    return page, [q["sql"] for q in queries]
+
+
+def test_the_ledgers_date_bar_offers_every_year_between_its_first_and_last_line(
+    owner_client, spread_ledger
+):
+    page, queries = date_bar_queries(owner_client)
+    assert "created_at__year=2024" in page
+    assert "created_at__year=2025" in page  # no line that year, but between the two
+    assert "created_at__year=2026" in page
+    assert not [sql for sql in queries if "DISTINCT" in sql.upper() and "DATE" in sql.upper()]
+
+
+def test_the_months_of_a_year_run_from_its_first_line_to_its_last(owner_client, spread_ledger):
+    page, queries = date_bar_queries(owner_client, "?created_at__year=2026")
+    assert "created_at__month=2" in page and "created_at__month=3" in page
+    assert "created_at__month=1" not in page and "created_at__month=4" not in page
+    assert not [sql for sql in queries if "DISTINCT" in sql.upper() and "DATE" in sql.upper()]
