@@ -45,7 +45,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 CONTENT_KEY = "suki:content-version"
-PAGE_PREFIX = "suki:page:2:"  # a new number when what a page's key holds changes
+PAGE_PREFIX = "suki:page:3:"  # a new number when what a page's key holds changes
 TIMEOUT = 300
 MARKER = "csrf0placeholder0" + "0" * 47  # as long as a real token, which is random letters
 
@@ -126,19 +126,24 @@ def page(
     key = _key(request, list(parts), set(params))
     if key is None:
         return render(request, *build())
-    html = cache.get(key)
-    if html is None:
+    # The content version and the kept copy in one round trip; the copy names the version it
+    # was rendered under.
+    found = cache.get_many([CONTENT_KEY, key])
+    version = found.get(CONTENT_KEY) or content_version()
+    if version is None:  # the cache does not answer
+        return render(request, *build())
+    kept = found.get(key)
+    if kept is not None and kept[0] == version:
+        html = kept[1]
+    else:
         template, context = build()
         html = render_to_string(template, {**context, "csrf_token": MARKER}, request)
-        cache.set(key, html, timeout)
+        cache.set(key, (version, html), timeout)
     return HttpResponse(html.replace(MARKER, get_token(request)))
 
 
 def _key(request: HttpRequest, parts: list[Part], params: set[str]) -> str | None:
     if request.method != "GET" or not set(request.GET) <= params or len(get_messages(request)):
-        return None
-    version = content_version()
-    if version is None:
         return None
     user = request.user
     who = (user.pk, user.first_name, user.last_name, user.email, user.is_staff) if user.pk else ()
@@ -148,7 +153,6 @@ def _key(request: HttpRequest, parts: list[Part], params: set[str]) -> str | Non
         translation.get_language(),
         who,
         timezone.localdate().isoformat(),
-        version,
         state(parts) if parts else (),
     )
     return PAGE_PREFIX + hashlib.sha256(repr(what).encode()).hexdigest()

@@ -9,14 +9,14 @@ from rewards.models import Redemption, RedemptionStatus, Reward
 
 
 def voucher_parts(user_id: int) -> list[Part]:
-    """The member's vouchers: the newest, and how many are in each status."""
-    cards = Card._meta.db_table
+    """The member's vouchers, card by card: the newest, and how many are in each status."""
+    cards, redemptions = Card._meta.db_table, Redemption._meta.db_table
     statuses = counts_by("status", RedemptionStatus.values)
-    where = f"card_id IN (SELECT id FROM {cards} WHERE user_id = %s)"
-    return [
-        Part(f"SELECT MAX(id) FROM {Redemption._meta.db_table} WHERE {where}", (user_id,)),
-        Part(f"SELECT {statuses} FROM {Redemption._meta.db_table} WHERE {where}", (user_id,)),
-    ]
+    vouchers = (
+        f"(SELECT MAX(id) || ':' || {statuses} FROM {redemptions} "
+        f"WHERE {redemptions}.card_id = {cards}.id)"
+    )
+    return [Part(joined(text(vouchers), cards, "user_id = %s", "id"), (user_id,))]
 
 
 def stock_parts() -> list[Part]:
