@@ -467,6 +467,10 @@ class PointTransaction(models.Model):
             models.Index(fields=["card", "-created_at", "-id"]),
             # The admin's ledger, newest first, and its date bar's first and last line.
             models.Index(fields=["-created_at", "-id"], name="ledger_newest_first"),
+            # The ledger's filters by kind and branch: counted and listed newest first from an
+            # index rather than a read of the whole ledger.
+            models.Index(fields=["kind", "store", "-created_at", "-id"], name="ledger_kind_store"),
+            models.Index(fields=["store", "-created_at", "-id"], name="ledger_store"),
             models.Index(fields=["source_type", "source_id"]),
             # A receipt earns points on one card: the counter looks it up across all cards
             # of its branch.
