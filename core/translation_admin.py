@@ -5,6 +5,7 @@ what counts as missing)."""
 from django.contrib import admin
 from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils import translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from modeltranslation.admin import TranslationAdmin
@@ -34,7 +35,21 @@ class TranslationsFilter(admin.SimpleListFilter):
         return queryset
 
 
-class OwnerTextsAdmin(TranslationAdmin):
+class LanguageLabels:
+    """Each language's field labelled with the language's name ("Name (Finnish)"), where
+    django-modeltranslation writes its column suffix ("Name [fi]", "Name [ind]")."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        language = getattr(db_field, "language", None)
+        original = getattr(db_field, "translated_field", None)
+        if field is not None and language and original is not None:
+            name = translation.get_language_info(language)["name_translated"]
+            field.label = f"{capfirst(original.verbose_name)} ({name})"
+        return field
+
+
+class OwnerTextsAdmin(LanguageLabels, TranslationAdmin):
     """An admin for a model whose texts the owner writes in every language.
 
     The list gains a "Missing translations" column and filter, both worked out in the list's own

@@ -26,7 +26,7 @@ from core.admin import (
 )
 from core.codes import qr_svg
 from core.exports import csv_download
-from core.translation_admin import OwnerTextsAdmin
+from core.translation_admin import LanguageLabels, OwnerTextsAdmin
 from core.translations import DEFAULT_LANGUAGE, OTHER_LANGUAGES, untranslated
 from loyalty.models import Tier
 from surveys import results, selectors, services
@@ -108,7 +108,7 @@ QuestionForm = type(
 )
 
 
-class QuestionInline(TranslationStackedInline):
+class QuestionInline(LanguageLabels, TranslationStackedInline):
     model = Question
     form = QuestionForm
     extra = 1

@@ -65,6 +65,21 @@ def test_reward_form_has_a_field_per_language_and_saves_each(owner_client):
         assert reward.name == "Kakku"
 
 
+def test_each_language_field_is_labelled_with_the_languages_name(owner_client):
+    page = owner_client.get(reverse("admin:rewards_reward_add")).content.decode()
+    for field, label in [
+        ("name_en", "Name (English)"),
+        ("name_fil", "Name (Filipino)"),
+        ("name_fi", "Name (Finnish)"),
+        ("name_ind", "Name (Indonesian)"),
+        ("description_fi", "Description (Finnish)"),
+    ]:
+        assert re.search(rf'<label[^>]*for="id_{field}"[^>]*>{re.escape(label)}:?</label>', page), (
+            label
+        )
+    assert "[ind]" not in page and "[fi]" not in page
+
+
 def test_an_owner_working_in_finnish_keeps_the_english_in_the_original_column(owner_client, owner):
     owner.language = "fi"
     owner.save()
