@@ -4,9 +4,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import consent
 from accounts.models import ConsentChange, ConsentSource, User
+from core.admin import LabelledTabularInlineMixin
 
 
-class ConsentHistory(admin.TabularInline):
+class ConsentHistory(LabelledTabularInlineMixin, admin.TabularInline):
     model = ConsentChange
     fk_name = "user"
     fields = ["created_at", "mailing_list", "given", "source", "changed_by"]

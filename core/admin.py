@@ -1,4 +1,5 @@
-"""Small pieces every app's admin uses: read-only lists, the admin's page context, links."""
+"""Small pieces every app's admin uses: read-only lists, named fields in editable lists and
+tabular inlines, the admin's page context, links."""
 
 import datetime
 
@@ -7,8 +8,11 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.core.paginator import Paginator
 from django.db import connections, models
+from django.forms import MultiWidget
+from django.forms.utils import pretty_name
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.text import capfirst, format_lazy
 
 from core.inputs import only_digits
 
@@ -52,6 +56,60 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+def name_each_field(form, row) -> None:
+    """Give each visible field of `form`, one row of a table of forms, an accessible name of its
+    own: "<label> (<row>)". In an editable list or a tabular inline the label is only the
+    column's header, which names no field for a screen reader (WCAG 1.3.1, 4.1.2). The two
+    halves of a field made of two inputs (a date and a time) are "<label> 1 (<row>)" and so on.
+    """
+    for name, field in form.fields.items():
+        widget = field.widget
+        if widget.is_hidden:
+            continue
+        label = capfirst(field.label if field.label is not None else pretty_name(name))
+        inner = getattr(widget, "widget", widget)  # an admin wrapper's (add, change links)
+        if isinstance(inner, MultiWidget):
+            for number, half in enumerate(inner.widgets, start=1):
+                half.attrs["aria-label"] = format_lazy("{} {} ({})", label, number, row)
+        else:
+            widget.attrs["aria-label"] = format_lazy("{} ({})", label, row)
+
+
+def row_name(form, index, formset) -> str:
+    """A form's row in its table: the saved object's name, else the row's number (a new row's
+    template, which has no index, is the one after the last)."""
+    instance = getattr(form, "instance", None)
+    if instance is not None and not instance._state.adding:
+        return str(instance)
+    return str((formset.total_form_count() if index is None else index) + 1)
+
+
+class NamedFieldsFormSetMixin:
+    """A formset whose forms' visible fields, the delete box among them, name their row."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        name_each_field(form, row_name(form, index, self))
+
+
+def with_named_fields(formset_class):
+    return type(formset_class.__name__, (NamedFieldsFormSetMixin, formset_class), {})
+
+
+class LabelledListEditableMixin:
+    """For an admin with `list_editable`: each field of the list names its column and row."""
+
+    def get_changelist_formset(self, request, **kwargs):
+        return with_named_fields(super().get_changelist_formset(request, **kwargs))
+
+
+class LabelledTabularInlineMixin:
+    """For a TabularInline: each field of a row, and its delete box, names its column and row."""
+
+    def get_formset(self, request, obj=None, **kwargs):
+        return with_named_fields(super().get_formset(request, obj, **kwargs))
 
 
 class BoundedDatesQuerySet(models.QuerySet):

@@ -14,6 +14,7 @@ from accounts.roles import is_owner
 from core.admin import (
     CheckedDateHierarchyMixin,
     EstimatedCountPaginator,
+    LabelledTabularInlineMixin,
     ReadOnlyAdminMixin,
     admin_context,
 )
@@ -157,14 +158,14 @@ class BonusDayAdmin(CheckedDateHierarchyMixin, OwnerTextsAdmin):
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
-class RetiredNumberInline(ReadOnlyAdminMixin, admin.TabularInline):
+class RetiredNumberInline(LabelledTabularInlineMixin, ReadOnlyAdminMixin, admin.TabularInline):
     model = RetiredCardNumber
     fields = ["number", "reason", "retired_at", "retired_by"]
     readonly_fields = fields
     extra = 0
 
 
-class CardEventInline(ReadOnlyAdminMixin, admin.TabularInline):
+class CardEventInline(LabelledTabularInlineMixin, ReadOnlyAdminMixin, admin.TabularInline):
     model = CardEvent
     fields = ["created_at", "kind", "reason", "staff"]
     readonly_fields = fields

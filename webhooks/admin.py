@@ -8,12 +8,14 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from core.admin import ReadOnlyAdminMixin
+from core.admin import LabelledTabularInlineMixin, ReadOnlyAdminMixin
 from webhooks import services
 from webhooks.models import Attempt, Delivery, Endpoint, Event
 
@@ -68,7 +70,7 @@ class EndpointAdmin(admin.ModelAdmin):
             (
                 (
                     reverse("admin:webhooks_delivery_change", args=[delivery.pk]),
-                    delivery.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+                    date_format(timezone.localtime(delivery.created_at), "SHORT_DATETIME_FORMAT"),
                     delivery.event_type,
                     delivery.get_status_display(),
                     delivery.last_status_code or "—",
@@ -146,7 +148,7 @@ class EndpointAdmin(admin.ModelAdmin):
         return self._back(endpoint)
 
 
-class AttemptInline(ReadOnlyAdminMixin, admin.TabularInline):
+class AttemptInline(LabelledTabularInlineMixin, ReadOnlyAdminMixin, admin.TabularInline):
     model = Attempt
     fields = ["at", "status_code", "duration_ms", "error", "response_excerpt"]
     readonly_fields = fields

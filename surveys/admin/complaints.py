@@ -8,13 +8,19 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.roles import is_owner
-from core.admin import CheckedDateHierarchyMixin, EstimatedCountPaginator, admin_context
+from core.admin import (
+    CheckedDateHierarchyMixin,
+    EstimatedCountPaginator,
+    LabelledListEditableMixin,
+    admin_context,
+)
 from core.exceptions import DomainError
 from core.inputs import row_id
 from loyalty.models import Program
@@ -94,7 +100,7 @@ MISSED_PROMISE = {
 
 
 def _when(moment) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+    return date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
 
 
 @admin.register(Complaint)
@@ -281,7 +287,7 @@ class ComplaintAdmin(CheckedDateHierarchyMixin, admin.ModelAdmin):
 
 
 @admin.register(SLATarget)
-class SLATargetAdmin(admin.ModelAdmin):
+class SLATargetAdmin(LabelledListEditableMixin, admin.ModelAdmin):
     list_display = ["priority", "first_response_hours", "resolution_hours"]
     list_editable = ["first_response_hours", "resolution_hours"]
 

@@ -11,6 +11,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from loyalty.models import Kind, PointTransaction
 from surveys import selectors, services
@@ -451,7 +452,7 @@ def test_queue_says_which_promise_was_missed_and_since_when(staff_client, member
         page = page_of(staff_client.get(reverse("admin:surveys_complaint_changelist")))
 
     def since(moment):
-        return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+        return date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
 
     assert queue_cell(page, unanswered) == (
         f'<div class="overdue">First reply overdue since {since(NOON - 5 * DAY)}</div>'
@@ -625,3 +626,32 @@ def test_every_action_on_the_case_page_is_logged(staff_client, staff, owner, cas
         assert ComplaintEvent.objects.filter(complaint=case).count() > before, action
 
     assert set(case.events.values_list("actor", flat=True)) == {case.user_id, staff.pk}
+
+
+def test_each_field_of_the_sla_target_list_names_its_column_and_row(owner_client):
+    page = page_of(owner_client.get(reverse("admin:surveys_slatarget_changelist")))
+
+    for target in SLATarget.objects.all():
+        for label in ("First response within hours", "Resolution within hours"):
+            assert f'aria-label="{label} ({target})"' in page
+
+
+def test_a_table_of_forms_names_each_field_and_delete_box_by_its_row(db):
+    from django.forms import modelformset_factory
+
+    from core.admin import with_named_fields
+
+    formset = with_named_fields(
+        modelformset_factory(SLATarget, fields=["resolution_hours"], can_delete=True, extra=1)
+    )(queryset=SLATarget.objects.order_by("priority"))
+    first, *_, new = formset.forms
+
+    assert first["resolution_hours"].field.widget.attrs["aria-label"] == (
+        f"Resolution within hours ({first.instance})"
+    )
+    assert first["DELETE"].field.widget.attrs["aria-label"] == f"Delete ({first.instance})"
+    assert new["resolution_hours"].field.widget.attrs["aria-label"] == "Resolution within hours (5)"
+    assert "aria-label" not in first["id"].field.widget.attrs  # hidden
+    assert formset.empty_form["resolution_hours"].field.widget.attrs["aria-label"] == (
+        "Resolution within hours (6)"
+    )
