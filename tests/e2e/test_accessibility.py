@@ -44,7 +44,7 @@ MEMBER_PAGES = [
     "/portal/delete-account/",
     "/help/",
 ]
-PUBLIC_PAGES = ["/accounts/login/", "/accounts/signup/", "/help/", "/contact/"]
+PUBLIC_PAGES = ["/", "/accounts/login/", "/accounts/signup/", "/help/", "/contact/"]
 ADMIN_PAGES = [
     "/admin/",
     "/admin/counter/",
@@ -315,6 +315,26 @@ def test_no_member_page_scrolls_sideways_on_a_phone(member_page, shop, django_db
         assert too_wide == {}
     finally:
         set_language(shop, django_db_blocker, "en")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_public_page_scrolls_sideways_on_a_phone(visitor_page, shop, language):
+    from django.conf import settings
+
+    visitor_page.context.add_cookies(
+        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": shop["url"]}]
+    )
+    try:
+        too_wide = {}
+        for path in PUBLIC_PAGES:
+            visit(visitor_page, path, shop, 360)
+            assert visitor_page.locator("html").get_attribute("lang") == language
+            scroll_width, screen_width = page_width(visitor_page)
+            if scroll_width > screen_width:
+                too_wide[path] = scroll_width
+        assert too_wide == {}
+    finally:
+        visitor_page.context.clear_cookies()
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
