@@ -54,7 +54,7 @@ def untranslated(model, language: str, fields=None) -> Q:
     return condition
 
 
-def localized(fields: tuple[str, ...], by_language: dict[str, tuple]) -> dict[str, str]:
+def _localized(fields: tuple[str, ...], by_language: dict[str, tuple]) -> dict[str, str]:
     """{"fi": ("Kakku", "Pala kakkua.")} for fields ("name", "description") as the columns
     {"name_fi": "Kakku", "description_fi": "Pala kakkua."}; a None or "" stays out."""
     return {
@@ -65,18 +65,20 @@ def localized(fields: tuple[str, ...], by_language: dict[str, tuple]) -> dict[st
     }
 
 
-def fill_blank_texts(queryset, key: str, texts: dict[str, dict[str, str]]) -> int:
-    """Give each row of `queryset` whose `key` column (its English text) is in `texts` the
-    translations there, {"Free coffee": {"name_fi": "Ilmainen kahvi"}}, in the columns still
-    blank: what the owner has written stays. One query to read, one per row changed."""
+def fill_blank_texts(model, fields: tuple[str, ...], translations: dict[str, dict]) -> int:
+    """Give each row of `model` whose first field's English text is a key of `translations`
+    its texts there, {"Free coffee": {"fi": ("Ilmainen kahvi", "Mikä tahansa kahvi.")}} for
+    fields ("name", "description"), in the columns still blank: what the owner has written
+    stays. One query to read, one per row changed."""
+    key = build_localized_fieldname(fields[0], DEFAULT_LANGUAGE)
     changed = 0
-    for row in queryset.filter(**{f"{key}__in": list(texts)}):
+    for row in model.objects.filter(**{f"{key}__in": list(translations)}):
         blank = {
             column: value
-            for column, value in texts[getattr(row, key)].items()
+            for column, value in _localized(fields, translations[getattr(row, key)]).items()
             if not getattr(row, column)
         }
         if blank:
-            type(row).objects.filter(pk=row.pk).update(**blank)
+            model.objects.filter(pk=row.pk).update(**blank)
             changed += 1
     return changed

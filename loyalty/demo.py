@@ -31,7 +31,7 @@ from django.utils import timezone
 from rest_framework_api_key.crypto import KeyGenerator
 
 from accounts.models import User
-from core.translations import fill_blank_texts, localized
+from core.translations import fill_blank_texts
 from loyalty import services
 from loyalty.models import BonusDay, Card, CardStatus, Program, Store, Tier, TillKey
 
@@ -352,22 +352,8 @@ def seed_program(staff):
 
 def translate_program():
     """The demo's tiers and bonus days in every language, where a text is still blank."""
-    fill_blank_texts(
-        Tier.objects.all(),
-        "name_en",
-        {
-            name: localized(("name", "benefits"), languages)
-            for name, languages in TIER_TRANSLATIONS.items()
-        },
-    )
-    fill_blank_texts(
-        BonusDay.objects.all(),
-        "name_en",
-        {
-            name: localized(("name", "message"), languages)
-            for name, languages in BONUS_DAY_TRANSLATIONS.items()
-        },
-    )
+    fill_blank_texts(Tier, ("name", "benefits"), TIER_TRANSLATIONS)
+    fill_blank_texts(BonusDay, ("name", "message"), BONUS_DAY_TRANSLATIONS)
 
 
 def _email(first, last):

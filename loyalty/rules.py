@@ -18,7 +18,6 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from core import pagecache
 from loyalty.models import BonusDay, Program, Tier
 
 KEY = "loyalty:rules:1"  # a new number when what is kept changes shape
@@ -53,4 +52,3 @@ def forget() -> None:
     """Drop the cached rules now and again when the change commits."""
     cache.delete(KEY)
     transaction.on_commit(lambda: cache.delete(KEY))
-    pagecache.forget()

@@ -9,7 +9,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from core.translations import fill_blank_texts, localized
+from core.translations import fill_blank_texts
 from loyalty.demo import days_ago
 from loyalty.models import Card, CardStatus, StampCard, StampRule, Tier
 from rewards import services
@@ -227,22 +227,8 @@ STAMP_CARD_TRANSLATIONS = {
 
 def translate_rewards():
     """The demo's rewards and stamp card in every language, where a text is still blank."""
-    fill_blank_texts(
-        Reward.objects.all(),
-        "name_en",
-        {
-            name: localized(("name", "description"), languages)
-            for name, languages in REWARD_TRANSLATIONS.items()
-        },
-    )
-    fill_blank_texts(
-        StampCard.objects.all(),
-        "name_en",
-        {
-            name: localized(("name",), languages)
-            for name, languages in STAMP_CARD_TRANSLATIONS.items()
-        },
-    )
+    fill_blank_texts(Reward, ("name", "description"), REWARD_TRANSLATIONS)
+    fill_blank_texts(StampCard, ("name",), STAMP_CARD_TRANSLATIONS)
 
 
 def seed_rewards():

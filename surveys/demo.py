@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 from django.utils import timezone
 
-from core.translations import fill_blank_texts, localized
+from core.translations import fill_blank_texts
 from loyalty.demo import HISTORY_DAYS, days_ago, opening_hours
 from loyalty.models import Kind, PointTransaction
 from surveys import services
@@ -167,30 +167,9 @@ def plan_surveys(timeline, visits, staff):
 
 def translate_surveys():
     """The demo's surveys, questions and choices in every language, where still blank."""
-    fill_blank_texts(
-        Survey.objects.all(),
-        "title_en",
-        {
-            title: localized(("title", "intro"), languages)
-            for title, languages in SURVEY_TRANSLATIONS.items()
-        },
-    )
-    fill_blank_texts(
-        Question.objects.all(),
-        "text_en",
-        {
-            text: localized(("text",), languages)
-            for text, languages in QUESTION_TRANSLATIONS.items()
-        },
-    )
-    fill_blank_texts(
-        Choice.objects.all(),
-        "label_en",
-        {
-            label: localized(("label",), languages)
-            for label, languages in CHOICE_TRANSLATIONS.items()
-        },
-    )
+    fill_blank_texts(Survey, ("title", "intro"), SURVEY_TRANSLATIONS)
+    fill_blank_texts(Question, ("text",), QUESTION_TRANSLATIONS)
+    fill_blank_texts(Choice, ("label",), CHOICE_TRANSLATIONS)
 
 
 def _open_visit_survey(into):
