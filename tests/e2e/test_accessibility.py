@@ -261,6 +261,19 @@ def page_width(page):
     return page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
 
 
+def wider_than_a_phone(page, paths, shop, language) -> dict[str, int]:
+    """The pages among `paths`, each seen in `language` at 360 px, that are wider than the
+    screen: {path: width}."""
+    too_wide = {}
+    for path in paths:
+        visit(page, path, shop, 360)
+        assert page.locator("html").get_attribute("lang") == language
+        scroll_width, screen_width = page_width(page)
+        if scroll_width > screen_width:
+            too_wide[path] = scroll_width
+    return too_wide
+
+
 def set_language(shop, django_db_blocker, language):
     from accounts.models import User
 
@@ -305,14 +318,7 @@ def test_staff_admin_page_has_no_accessibility_violations(staff_page, shop, path
 def test_no_member_page_scrolls_sideways_on_a_phone(member_page, shop, django_db_blocker, language):
     set_language(shop, django_db_blocker, language)
     try:
-        too_wide = {}
-        for path in MEMBER_PAGES:
-            visit(member_page, path, shop, 360)
-            assert member_page.locator("html").get_attribute("lang") == language
-            scroll_width, screen_width = page_width(member_page)
-            if scroll_width > screen_width:
-                too_wide[path] = scroll_width
-        assert too_wide == {}
+        assert wider_than_a_phone(member_page, MEMBER_PAGES, shop, language) == {}
     finally:
         set_language(shop, django_db_blocker, "en")
 
@@ -325,14 +331,7 @@ def test_no_public_page_scrolls_sideways_on_a_phone(visitor_page, shop, language
         [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": shop["url"]}]
     )
     try:
-        too_wide = {}
-        for path in PUBLIC_PAGES:
-            visit(visitor_page, path, shop, 360)
-            assert visitor_page.locator("html").get_attribute("lang") == language
-            scroll_width, screen_width = page_width(visitor_page)
-            if scroll_width > screen_width:
-                too_wide[path] = scroll_width
-        assert too_wide == {}
+        assert wider_than_a_phone(visitor_page, PUBLIC_PAGES, shop, language) == {}
     finally:
         visitor_page.context.clear_cookies()
 
