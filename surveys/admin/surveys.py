@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import translation
 from django.utils.html import format_html
-from django.utils.text import format_lazy
+from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from modeltranslation.admin import TranslationStackedInline
@@ -46,7 +46,7 @@ def _lines(text: str) -> list[str]:
 
 def _choices_in(language: str) -> forms.CharField:
     return forms.CharField(
-        label=format_lazy("{} [{}]", gettext_lazy("choices"), LANGUAGE_NAMES[language]),
+        label=format_lazy("{} ({})", capfirst(gettext_lazy("choices")), LANGUAGE_NAMES[language]),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 30}),
         help_text=gettext_lazy("The same choices, one per line, in the same order."),
