@@ -31,10 +31,13 @@ Pages that a member reads right after changing something (a voucher, the profile
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -62,9 +65,37 @@ def state(parts: Iterable[Part]) -> tuple:
     """The values of `parts`, in one query."""
     parts = list(parts)
     sql = "SELECT " + ", ".join(f"({part.sql})" for part in parts)
+    params = [value for part in parts for value in part.params]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [value for part in parts for value in part.params])
+        if connection.vendor == "postgresql" and settings.DATABASE_PREPARED_STATEMENTS:
+            _execute_prepared(cursor, sql, params)
+        else:
+            cursor.execute(sql, params)
         return tuple(cursor.fetchone())
+
+
+# The statements each PostgreSQL connection has prepared, by the connection (a connection
+# that closes takes its statements with it).
+_prepared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _execute_prepared(cursor, sql: str, params: list) -> None:
+    """Run `sql` as a statement the connection prepares the first time it meets it, so that
+    PostgreSQL plans a page's state query once per connection rather than on every request
+    (planning its subqueries costs more than running them). The first time, the statement is
+    prepared and run in one round trip, so the page runs one query either way. A prepared
+    statement outlives a rolled-back transaction, so the set of names stays true."""
+    name = "suki_state_" + hashlib.sha256(sql.encode()).hexdigest()[:20]
+    known = _prepared.setdefault(connection.connection, set())
+    run = f"EXECUTE {name}({', '.join(['%s'] * len(params))})" if params else f"EXECUTE {name}"
+    if name in known:
+        cursor.execute(run, params)
+        return
+    numbers = iter(range(1, len(params) + 1))
+    numbered = re.sub("%s", lambda match: f"${next(numbers)}", sql)
+    cursor.execute(f"PREPARE {name} AS {numbered}; {run}", params)
+    cursor.nextset()
+    known.add(name)
 
 
 def joined(select: str, table: str, where: str, order: str) -> str:

@@ -130,6 +130,10 @@ else:
             ),
         }
     )
+# The member pages' state query (core.pagecache) is prepared once per PostgreSQL connection.
+# Switch it off behind a pooler in transaction mode (PgBouncer's default), where one
+# session's prepared statements are not there for the next transaction.
+DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://suki")}

@@ -5,7 +5,9 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -205,3 +207,49 @@ def test_the_public_home_shows_an_approved_testimonial_at_once_and_donations_wit
         before = page(client, "home")
     with time_machine.travel("2026-12-04 09:01:01 +0000", tick=False):
         assert page(client, "home") != before
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only")
+def test_on_postgresql_the_state_query_is_prepared_once_and_still_sees_each_change(
+    member_client, card, staff, django_assert_num_queries
+):
+    def prepared():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'suki_state_%%'"
+            )
+            return cursor.fetchone()[0]
+
+    def rendered():
+        with CaptureQueriesContext(connection) as queries:
+            home = page(member_client, "portal")
+        return home, len(queries)
+
+    page(member_client, "portal")  # what the shop's rules keep in the cache is kept
+    buy(card, staff, "R-0")
+    pagecache._prepared.clear()
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    _, first = rendered()  # prepared and run in the same query
+    assert prepared() == 1
+    for receipt in ("R-1", "R-2"):
+        buy(card, staff, receipt)
+        card.refresh_from_db()
+        home, queries = rendered()
+        assert queries == first
+        assert f'data-testid="balance">{card.balance} points<' in home
+        page(member_client, "portal", KEPT, django_assert_num_queries)
+    assert prepared() == 1
+    page(member_client, "history")
+    assert prepared() == 2
+
+
+@override_settings(DATABASE_PREPARED_STATEMENTS=False)
+def test_without_prepared_statements_the_state_query_is_run_as_it_is(
+    member_client, card, staff, django_assert_num_queries
+):
+    page(member_client, "portal")
+    page(member_client, "portal", KEPT, django_assert_num_queries)
+    buy(card, staff, "R-1")
+    card.refresh_from_db()
+    assert f'data-testid="balance">{card.balance} points<' in page(member_client, "portal")
