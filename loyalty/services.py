@@ -138,10 +138,14 @@ def _require_active(card: Card) -> None:
         raise CardNotActive
 
 
-def _promote(card: Card, program: Program, tiers: list[Tier] | None = None) -> TierChange | None:
-    """Move a locked card up at once when its earnings in the window reach a higher tier."""
-    since = shift_months(timezone.now(), -program.tier_window_months)
-    earned = earned_points(card, since=since)
+def _promote(
+    card: Card, program: Program, tiers: list[Tier] | None = None, *, earned: int | None = None
+) -> TierChange | None:
+    """Move a locked card up at once when its earnings in the window reach a higher tier.
+    `earned` is those earnings when the caller has read them already."""
+    if earned is None:
+        since = shift_months(timezone.now(), -program.tier_window_months)
+        earned = earned_points(card, since=since)
     tiers = tiers if tiers is not None else list(Tier.objects.order_by("threshold"))
     current = next((tier for tier in tiers if tier.pk == card.tier_id), None)
     best = next((tier for tier in reversed(tiers) if tier.threshold <= earned), None)
@@ -925,38 +929,96 @@ def birthdays_due(day: datetime.date):
 
 def award_birthday_bonuses(day: datetime.date, *, progress=None) -> int:
     """The birthday bonus, once per calendar year, on the birthday or the first run after it.
-    A birthday set less than 30 days before this year's date waits until next year."""
+    A birthday set less than 30 days before this year's date waits until next year.
+
+    In batches of BATCH cards, each in one transaction (as the expiry): the cards locked,
+    each member checked again, the bonus lines written in one insert, the balances moved in
+    one update and the members' earnings in the tier window read in one query; only a member
+    whom the bonus lifts to a higher tier costs queries of their own. A batch that fails is
+    done again card by card."""
     program = Program.current()
     if not program.birthday_bonus:
         return 0
     ids = list(birthdays_due(day).values_list("pk", flat=True))
+    tiers = list(Tier.objects.order_by("threshold")) if ids else []
     paid = 0
     for batch in _batches(ids, progress):
-        for card in Card.objects.filter(pk__in=batch).select_related("user"):
-            paid += _for_one_card("birthdays", card.pk, _birthday_bonus, card, day, program)
+        try:
+            paid += _birthday_batch(batch, day, program, tiers)
+        except Exception:
+            logger.exception("Daily run, birthdays: a batch failed; its cards one by one")
+            for card_id in batch:
+                paid += _for_one_card(
+                    "birthdays", card_id, _birthday_batch, [card_id], day, program, tiers
+                )
     return paid
 
 
-@transaction.atomic
-def _birthday_bonus(card: Card, day: datetime.date, program: Program) -> bool:
-    user = card.user
+def _birthday_passed(user: User, day: datetime.date) -> bool:
+    """Whether this year's birthday is on or before `day`, and was set early enough."""
     this_year = next_birthday(user.birthday, datetime.date(day.year, 1, 1))
     if this_year > day:
         return False
     changed = user.birthday_changed_at
-    if changed is not None and timezone.localtime(changed).date() > this_year - datetime.timedelta(
+    return changed is None or timezone.localtime(changed).date() <= this_year - datetime.timedelta(
         days=30
-    ):
-        return False
+    )
+
+
+@transaction.atomic
+def _birthday_batch(ids: list[int], day: datetime.date, program: Program, tiers) -> int:
     reference = f"birthday-{day.year}"
-    (card,) = lock_cards(card)
-    if PointTransaction.objects.filter(
-        card__user=user, kind=Kind.BIRTHDAY_BONUS, reference=reference
-    ).exists():
-        return False
-    award_bonus(card, Kind.BIRTHDAY_BONUS, program.birthday_bonus, reference=reference)
-    emails.send_to_member("birthday", user, {"points": program.birthday_bonus})
-    return True
+    cards = lock_cards(*ids, related=("user",))
+    paid = set(
+        PointTransaction.objects.filter(
+            card__user__in={card.user_id for card in cards if card.user_id},
+            kind=Kind.BIRTHDAY_BONUS,
+            reference=reference,
+        ).values_list("card__user", flat=True)
+    )
+    due = []
+    for card in cards:
+        if card.user is None or card.user_id in paid or card.user.birthday is None:
+            continue
+        if card.status != CardStatus.ACTIVE or not card.user.is_active:
+            continue
+        if not _birthday_passed(card.user, day):
+            continue
+        paid.add(card.user_id)  # one bonus per member, whatever cards they hold
+        due.append(card)
+    if not due:
+        return 0
+    bonus = program.birthday_bonus
+    now = timezone.now()
+    for card in due:
+        card.balance += bonus
+        card.last_activity_at = now
+    PointTransaction.objects.bulk_create(
+        PointTransaction(
+            card=card,
+            kind=Kind.BIRTHDAY_BONUS,
+            points=bonus,
+            balance_after=card.balance,
+            reference=reference,
+        )
+        for card in due
+    )
+    Card.objects.filter(pk__in=[card.pk for card in due]).update(
+        balance=F("balance") + bonus, last_activity_at=now
+    )
+    since = shift_months(now, -program.tier_window_months)
+    earned = dict(
+        PointTransaction.objects.filter(
+            kind__in=EARNING_KINDS, created_at__gte=since, card__user__in=[c.user_id for c in due]
+        )
+        .values("card__user")
+        .annotate(total=Sum("points"))
+        .values_list("card__user", "total")
+    )
+    for card in due:
+        _promote(card, program, tiers, earned=earned.get(card.user_id, 0))
+        emails.send_to_member("birthday", card.user, {"points": bonus})
+    return len(due)
 
 
 def send_expiry_warnings(day: datetime.date, *, progress=None) -> int:
@@ -983,26 +1045,38 @@ def send_expiry_warnings(day: datetime.date, *, progress=None) -> int:
     ids = list(candidates.values_list("pk", flat=True))
     warned = 0
     for batch in _batches(ids, progress):
-        for card_id in batch:
-            warned += _for_one_card("expiry warnings", card_id, _warn_expiry, card_id, program)
+        try:
+            warned += _warn_expiry(batch, program)
+        except Exception:
+            logger.exception("Daily run, expiry warnings: a batch failed; its cards one by one")
+            for card_id in batch:
+                warned += _for_one_card(
+                    "expiry warnings", card_id, _warn_expiry, [card_id], program
+                )
     return warned
 
 
 @transaction.atomic
-def _warn_expiry(card_id: int, program: Program) -> int:
-    (card,) = lock_cards(card_id, related=("user",))
-    if card.expiry_warned_at and card.expiry_warned_at >= card.last_activity_at:
+def _warn_expiry(ids: list[int], program: Program) -> int:
+    """Warn a batch of cards, locked, in one update and one e-mail each."""
+    due = [
+        card
+        for card in lock_cards(*ids, related=("user",))
+        if not card.expiry_warned_at or card.expiry_warned_at < card.last_activity_at
+    ]
+    if not due:
         return 0
-    Card.objects.filter(pk=card.pk).update(expiry_warned_at=timezone.now())
-    expires_on = shift_months(
-        timezone.localtime(card.last_activity_at), program.expiry_months
-    ).date()
-    emails.send_to_member(
-        "expiry_warning",
-        card.user,
-        {"card": card, "points": card.balance, "expires_on": expires_on},
-    )
-    return 1
+    Card.objects.filter(pk__in=[card.pk for card in due]).update(expiry_warned_at=timezone.now())
+    for card in due:
+        expires_on = shift_months(
+            timezone.localtime(card.last_activity_at), program.expiry_months
+        ).date()
+        emails.send_to_member(
+            "expiry_warning",
+            card.user,
+            {"card": card, "points": card.balance, "expires_on": expires_on},
+        )
+    return len(due)
 
 
 def review_tiers(day: datetime.date, *, progress=None) -> tuple[int, int]:

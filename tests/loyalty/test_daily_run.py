@@ -649,6 +649,75 @@ def test_the_daily_run_queries_do_not_grow_with_members(
         assert services.review_tiers(QUIET_DAY) == (0, 0)
 
 
+# Birthdays of the day, a batch of them together: the queries do not grow with the members
+# but for each one's e-mail, one task written.
+# program, due ids, tiers; savepoint, lock, paid, lines, balances, earned, release
+BIRTHDAY_QUERIES = 10
+PER_MEMBER = 1  # the e-mail's task
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_a_day_of_many_birthdays_costs_one_query_more_per_member(
+    count, tiers, program, django_assert_num_queries
+):
+    for number in range(count):
+        member_since(
+            f"birthday{number}@example.com",
+            datetime.date(2026, 6, 1),
+            password=None,
+            birthday=datetime.date(1990, 11, 25),
+        )
+    with (
+        time_machine.travel(noon(QUIET_DAY), tick=False),
+        django_assert_num_queries(BIRTHDAY_QUERIES + PER_MEMBER * count),
+    ):
+        assert services.award_birthday_bonuses(QUIET_DAY) == count
+    for card in Card.objects.filter(user__email__startswith="birthday"):
+        assert card.balance == program.signup_bonus + program.birthday_bonus
+    assert services.award_birthday_bonuses(QUIET_DAY) == 0
+
+
+WARNING_QUERIES = 6  # program, due ids; savepoint, lock, warned marks, release
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_a_day_of_many_expiry_warnings_costs_one_query_more_per_member(
+    count, tiers, program, django_assert_num_queries
+):
+    for number in range(count):
+        member_since(f"idle{number}@example.com", datetime.date(2025, 12, 10), password=None)
+    with (
+        time_machine.travel(noon(QUIET_DAY), tick=False),
+        django_assert_num_queries(WARNING_QUERIES + PER_MEMBER * count),
+    ):
+        assert services.send_expiry_warnings(QUIET_DAY) == count
+    assert Card.objects.filter(expiry_warned_at__isnull=False).count() == count
+    assert on(services.send_expiry_warnings, QUIET_DAY) == 0
+
+
+def test_a_birthday_bonus_that_reaches_a_tier_lifts_that_member_alone(
+    tiers, program, staff, emails_sent
+):
+    bronze, silver, _ = tiers
+    near, far = (
+        member_since(f"{name}@example.com", datetime.date(2026, 6, 1), birthday=QUIET_DAY)
+        for name in ("near", "far")
+    )
+    with time_machine.travel(noon(datetime.date(2026, 6, 2)), tick=False):
+        card = near.cards.get()
+        missing = silver.threshold - program.signup_bonus - program.birthday_bonus
+        services.award_bonus(card, Kind.GOODWILL, missing, staff=staff)
+    with emails_sent():
+        assert on(services.award_birthday_bonuses, QUIET_DAY) == 2
+    assert near.cards.get().tier == silver
+    assert far.cards.get().tier == bronze
+    assert list(
+        TierChange.objects.exclude(to_tier=bronze).values_list("card__user__email", "reason")
+    ) == [("near@example.com", f"{silver.threshold} points earned")]
+    assert len(sent_to(near.email, "Happy birthday")) == len(sent_to(far.email, "Happy birthday"))
+    assert len(sent_to(near.email, "Happy birthday")) == 1
+
+
 # One bad member ------------------------------------------------------------------------------
 
 BUSY_DAY = datetime.date(2027, 1, 16)
@@ -738,9 +807,15 @@ def test_a_member_whose_step_fails_is_logged_and_skipped_and_tried_again_next_da
     ) in output
     assert DailyRun.objects.filter(day=BUSY_DAY).exists()
     failures = [record for record in caplog.records if record.name == "suki.daily"]
+    # Birthdays and expiry warnings run in batches: the batch fails, then its cards are done
+    # one by one; the tier review is card by card.
+    skipped = f"card {broken_card.pk} failed and was skipped"
     assert [record.getMessage() for record in failures] == [
-        f"Daily run, {step}: card {broken_card.pk} failed and was skipped"
-        for step in ["birthdays", "expiry warnings", "tier review"]
+        "Daily run, birthdays: a batch failed; its cards one by one",
+        f"Daily run, birthdays: {skipped}",
+        "Daily run, expiry warnings: a batch failed; its cards one by one",
+        f"Daily run, expiry warnings: {skipped}",
+        f"Daily run, tier review: {skipped}",
     ]
     assert all(record.exc_info[0] is RuntimeError for record in failures)
     # Nothing of the failed steps stayed: no bonus, no warning marks.
