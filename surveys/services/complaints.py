@@ -436,16 +436,21 @@ def escalate_overdue(now: datetime.datetime | None = None) -> int:
     not_yet_escalated = reduce(
         or_, (promise.missed(now) & Q(**{promise.escalated: False}) for promise in PROMISES)
     )
-    late = Complaint.objects.overdue(now).filter(not_yet_escalated)
+    late = list(
+        Complaint.objects.overdue(now).filter(not_yet_escalated).values_list("pk", flat=True)
+    )
+    if not late:
+        return 0
+    owners = list(_owners())  # once for the run, not once per case
     escalated = 0
-    for complaint_id in late.values_list("pk", flat=True):
-        if _escalate(complaint_id, now):
+    for complaint_id in late:
+        if _escalate(complaint_id, now, owners):
             escalated += 1
     return escalated
 
 
 @transaction.atomic
-def _escalate(complaint_id: int, now) -> bool:
+def _escalate(complaint_id: int, now, owners) -> bool:
     complaint = _lock_complaint(complaint_id)
     breaches = [
         promise
@@ -466,7 +471,7 @@ def _escalate(complaint_id: int, now) -> bool:
         "escalated",
         f"{', '.join(names)} overdue; {before} → {complaint.get_priority_display()}",
     )
-    for owner in _owners():
+    for owner in owners:
         emails.send("complaint_escalated", owner.email, {"complaint": complaint, "breaches": names})
     return True
 
