@@ -6,7 +6,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import F, QuerySet, Sum, Value
+from django.db.models import CharField, F, Func, QuerySet, Sum, Value
 from django.db.models.functions import Replace
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -77,38 +77,62 @@ def _replaced_message(card):
     return _("This card was replaced and no longer works.")
 
 
-def search_cards(text: str, *, limit: int = 20) -> list[Card]:
-    """Cards whose holder matches a name, e-mail or phone typed at the counter: every word in
-    one of them (the member's, or the name and e-mail a card was enrolled with).
+# A member's whole name as one text ("Rina Holmkoski"), as the trigram index of migration
+# accounts 0006 holds it.
+FULL_NAME = Func(
+    F("first_name"),
+    Value(" "),
+    F("last_name"),
+    template="(%(expressions)s)",
+    arg_joiner=" || ",
+    output_field=CharField(),
+)
 
-    Each word finds its cards through the members' columns and the cards' own, each a query of
-    one table, so that PostgreSQL answers both from their trigram indexes (migrations
-    accounts 0005 and loyalty 0012) instead of reading every card of the shop."""
+
+def search_cards(text: str, *, limit: int = 20) -> list[Card]:
+    """Cards whose holder matches a name, e-mail or phone typed at the counter.
+
+    What was typed, as a whole, is looked for first in the member's whole name, e-mail and
+    phone and in the name and e-mail a card was enrolled with ("Rina Holmkoski", "000 0711").
+    When that finds nothing, every word must be in one of them ("Holmkoski Rina").
+
+    Each term finds its cards through one query per column, so that PostgreSQL answers each
+    from its trigram index (migrations accounts 0005 and 0006, loyalty 0012) instead of
+    reading every card of the shop; a whole name or phone found as typed is a few rows of
+    an index however many members share its first name or digits."""
     words = text.split()
     if not words or len(text.strip()) < 2:
         return []
     cards = Card.objects.exclude(status__in=[CardStatus.REPLACED, CardStatus.CLOSED])
+    if len(words) > 1:
+        found = _first(cards.filter(pk__in=_card_ids(" ".join(words), whole=True)), limit)
+        if found:
+            return found
     for word in words:
-        # One branch per column: PostgreSQL reads each column's index for its branch, where
-        # one OR over four columns would have it read the whole table.
-        members = (
-            User.objects.filter(first_name__icontains=word)
-            .values("pk")
-            .union(
-                *(
-                    User.objects.filter(**{f"{column}__icontains": word}).values("pk")
-                    for column in ("last_name", "email", "phone")
-                )
-            )
+        cards = cards.filter(pk__in=_card_ids(word))
+    return _first(cards, limit)
+
+
+def _card_ids(term: str, *, whole: bool = False):
+    """The ids of cards whose member or enrolment details contain `term`, one branch per
+    column (one OR over the columns would have PostgreSQL read the whole table); `whole`
+    looks in the member's whole name too."""
+    members = User.objects.annotate(full_name=FULL_NAME) if whole else User.objects
+    columns = ("first_name", "last_name", "email", "phone", *(("full_name",) if whole else ()))
+    first, *others = (
+        members.filter(**{f"{column}__icontains": term}).values("pk") for column in columns
+    )
+    return (
+        Card.objects.filter(user__in=first.union(*others))
+        .values("pk")
+        .union(
+            Card.objects.filter(holder_name__icontains=term).values("pk"),
+            Card.objects.filter(holder_email__icontains=term).values("pk"),
         )
-        cards = cards.filter(
-            pk__in=Card.objects.filter(user__in=members)
-            .values("pk")
-            .union(
-                Card.objects.filter(holder_name__icontains=word).values("pk"),
-                Card.objects.filter(holder_email__icontains=word).values("pk"),
-            )
-        )
+    )
+
+
+def _first(cards, limit: int) -> list[Card]:
     return list(
         cards.select_related("user", "tier").order_by("user__first_name", "holder_name", "pk")[
             :limit

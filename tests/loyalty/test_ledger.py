@@ -21,7 +21,7 @@ from loyalty.exceptions import (
     ReceiptUsedOnAnotherCard,
 )
 from loyalty.models import BonusDay, CardStatus, Kind, PointTransaction, TierChange
-from tests.factories import make_card
+from tests.factories import UserFactory, make_card
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 # A Wednesday at noon; the clock stands still unless a test moves it.
@@ -615,6 +615,17 @@ def test_counter_finds_cards_by_name_email_or_phone(findable, text, found):
     results = selectors.search_cards(text)
 
     assert results == [member_card if found == "member" else walk_in]
+
+
+def test_a_whole_name_or_phone_as_typed_comes_before_its_words_found_apart(findable, staff):
+    member_card, walk_in = findable
+    # Both words, but in different fields: found only when nobody has the whole name.
+    apart = make_card(UserFactory(first_name="Maria", email="reyes.fan@example.com"))
+    assert selectors.search_cards("Maria Reyes") == [member_card]
+    assert selectors.search_cards("Reyes Maria") == [member_card, apart]
+    assert selectors.search_cards("Pedro Penduko") == [walk_in]
+    assert selectors.search_cards("40 123 4567") == [member_card]
+    assert selectors.search_cards("4567 123") == [member_card]
 
 
 def test_search_needs_at_least_two_characters(findable):

@@ -27,7 +27,10 @@ COLUMNS = [
 def test_every_searched_column_has_its_trigram_index(db):
     with connection.cursor() as cursor:
         cursor.execute("SELECT indexname FROM pg_indexes WHERE indexname LIKE %s", ["%_trgm"])
-        assert {row[0] for row in cursor.fetchall()} >= {index for *_, index in COLUMNS}
+        assert {row[0] for row in cursor.fetchall()} >= {
+            *(index for *_, index in COLUMNS),
+            "accounts_user_full_name_trgm",
+        }
 
 
 @pytest.mark.parametrize(("model", "column", "index"), COLUMNS)
@@ -39,6 +42,14 @@ def test_the_search_of_each_column_reads_its_index(db, model, column, index):
         cursor.execute("SET LOCAL enable_seqscan = off")
     plan = model.objects.filter(**{f"{column}__icontains": "maria"}).explain()
     assert index in plan, plan
+
+
+def test_the_search_of_a_whole_name_reads_its_index(db):
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    members = User.objects.annotate(full_name=selectors.FULL_NAME)
+    plan = members.filter(full_name__icontains="maria reyes").explain()
+    assert "accounts_user_full_name_trgm" in plan, plan
 
 
 def test_a_search_by_name_finds_the_member_and_the_card_enrolled_under_it(db, tiers):
