@@ -2,6 +2,7 @@
 tabular inlines, the admin's page context, links."""
 
 import datetime
+import json
 
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
@@ -21,28 +22,39 @@ YEARS = (datetime.MINYEAR + 1, datetime.MAXYEAR - 1)
 
 
 class EstimatedCountPaginator(Paginator):
-    """Django's paginator, except that a whole large table on PostgreSQL is counted from the
-    planner's estimate (kept current by autovacuum and ANALYZE) instead of a `COUNT(*)` that
-    reads every row on every page. A filtered list, a small table and SQLite count exactly."""
+    """Django's paginator, except that on PostgreSQL a large table is not counted row by row
+    on every page: the whole table is counted from the planner's statistics (kept current by
+    autovacuum and ANALYZE), and a filter that matches more than EXACT_UP_TO rows from the
+    planner's estimate of that filter. Fewer rows, a small table and SQLite count exactly."""
 
-    EXACT_BELOW = 100_000  # rows under which counting exactly is cheap anyway
+    EXACT_BELOW = 100_000  # rows under which counting the table exactly is cheap anyway
+    EXACT_UP_TO = 10_000  # a filter's rows counted exactly, at most
 
     @cached_property
     def count(self) -> int:
         queryset = self.object_list
         query = getattr(queryset, "query", None)
-        if query is not None and not query.where and not query.distinct:
-            connection = connections[queryset.db]
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute(
-                        "SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(%s)",
-                        [queryset.model._meta.db_table],
-                    )
-                    row = cursor.fetchone()
-                if row is not None and row[0] >= self.EXACT_BELOW:
-                    return row[0]
-        return super().count
+        if query is None or query.distinct:
+            return super().count
+        connection = connections[queryset.db]
+        if connection.vendor != "postgresql":
+            return super().count
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(%s)",
+                [queryset.model._meta.db_table],
+            )
+            row = cursor.fetchone()
+        if row is None or row[0] < self.EXACT_BELOW:
+            return super().count
+        if not query.where:
+            return row[0]
+        # A filter: count at most EXACT_UP_TO + 1 rows, from its index; beyond that, estimate.
+        counted = queryset.order_by()[: self.EXACT_UP_TO + 1].count()
+        if counted <= self.EXACT_UP_TO:
+            return counted
+        plan = json.loads(queryset.order_by().explain(format="json"))
+        return max(counted, int(plan[0]["Plan"]["Plan Rows"]))
 
 
 class ReadOnlyAdminMixin:

@@ -244,7 +244,11 @@ class Complaint(models.Model):
                 name="complaint_rating_1_to_5",
             )
         ]
-        indexes = [models.Index(fields=["status", "resolution_due"])]
+        indexes = [
+            models.Index(fields=["status", "resolution_due"]),
+            # The queue of one status, newest first, and its date bar's first and last day.
+            models.Index(fields=["status", "-created_at", "-id"], name="complaint_status_newest"),
+        ]
 
     def __str__(self):
         return self.reference

@@ -1,6 +1,7 @@
 """The large admin lists (ledger, cards, redemptions, responses, complaints, stamp ledger) do
 not count a whole large table on every page: on PostgreSQL the planner's estimate stands in
-for `COUNT(*)`; a filtered list, a small table and SQLite count exactly."""
+for `COUNT(*)`, and a filter matching many rows counts a few and estimates the rest; a
+small table and SQLite count exactly."""
 
 import datetime
 
@@ -55,6 +56,24 @@ def test_a_filtered_list_or_a_small_table_is_counted_exactly(ledger):
     filtered = PointTransaction.objects.filter(points__gt=0)
     assert EstimatedCountPaginator(filtered, 50).count == filtered.count()
     assert EstimatedCountPaginator(PointTransaction.objects.all(), 50).count == ledger
+
+
+def test_a_filter_matching_many_rows_counts_a_few_then_estimates_on_postgresql(ledger, monkeypatch):
+    monkeypatch.setattr(EstimatedCountPaginator, "EXACT_BELOW", 0)
+    monkeypatch.setattr(EstimatedCountPaginator, "EXACT_UP_TO", 3)
+    many = PointTransaction.objects.filter(points__gt=0)
+    few = PointTransaction.objects.filter(points__gt=0, card=many.first().card)
+    assert many.count() > 3 >= few.count()
+    with CaptureQueriesContext(connection) as queries:
+        count = EstimatedCountPaginator(many.order_by("-id"), 50).count
+    assert EstimatedCountPaginator(few, 50).count == few.count()
+    if connection.vendor == "postgresql":
+        # At most four rows read to count, then the planner's estimate of the filter.
+        assert any("LIMIT 4" in q["sql"] for q in queries)
+        assert any(q["sql"].startswith("EXPLAIN") for q in queries)
+        assert count >= 4
+    else:
+        assert count == many.count()
 
 
 @pytest.mark.parametrize("name", LISTS)
