@@ -23,9 +23,10 @@ YEARS = (datetime.MINYEAR + 1, datetime.MAXYEAR - 1)
 
 class EstimatedCountPaginator(Paginator):
     """Django's paginator, except that on PostgreSQL a large table is not counted row by row
-    on every page: the whole table is counted from the planner's statistics (kept current by
-    autovacuum and ANALYZE), and a filter that matches more than EXACT_UP_TO rows from the
-    planner's estimate of that filter. Fewer rows, a small table and SQLite count exactly."""
+    on every page: a whole table of EXACT_BELOW rows or more is counted from the planner's
+    statistics (kept current by autovacuum and ANALYZE), and a filter that matches more than
+    EXACT_UP_TO rows from the planner's estimate of that filter. Fewer rows, a small table
+    and SQLite count exactly."""
 
     EXACT_BELOW = 100_000  # rows under which counting the table exactly is cheap anyway
     EXACT_UP_TO = 10_000  # a filter's rows counted exactly, at most
@@ -39,22 +40,24 @@ class EstimatedCountPaginator(Paginator):
         connection = connections[queryset.db]
         if connection.vendor != "postgresql":
             return super().count
+        if query.where:
+            # A filter: at most EXACT_UP_TO + 1 rows counted, from its index; beyond them, the
+            # planner's estimate of the filter. So the queries depend on the rows it matches,
+            # never on the size of the table.
+            counted = queryset.order_by()[: self.EXACT_UP_TO + 1].count()
+            if counted <= self.EXACT_UP_TO:
+                return counted
+            plan = json.loads(queryset.order_by().explain(format="json"))
+            return max(counted, int(plan[0]["Plan"]["Plan Rows"]))
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(%s)",
                 [queryset.model._meta.db_table],
             )
             row = cursor.fetchone()
-        if row is None or row[0] < self.EXACT_BELOW:
-            return super().count
-        if not query.where:
+        if row is not None and row[0] >= self.EXACT_BELOW:
             return row[0]
-        # A filter: count at most EXACT_UP_TO + 1 rows, from its index; beyond that, estimate.
-        counted = queryset.order_by()[: self.EXACT_UP_TO + 1].count()
-        if counted <= self.EXACT_UP_TO:
-            return counted
-        plan = json.loads(queryset.order_by().explain(format="json"))
-        return max(counted, int(plan[0]["Plan"]["Plan Rows"]))
+        return super().count
 
 
 class ReadOnlyAdminMixin:
