@@ -33,9 +33,12 @@ def write_settings(workdir: Path, *, urlconf: str) -> str:
         "import os\n\n"
         "from suki.settings import *  # noqa: F403\n\n"
         f"ROOT_URLCONF = {urlconf!r}  # bench/{urlconf}.py: its bare views, then Suki's addresses\n"
-        "# No collectstatic for a throwaway run: pages link the app folders' files.\n"
+        "# No collectstatic for a throwaway run: pages link the app folders' files, which\n"
+        "# WhiteNoise finds there (no staticfiles/ folder to look in).\n"
         'STORAGES["staticfiles"] = '
         '{"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}\n'
+        "STATIC_ROOT = None\n"
+        "WHITENOISE_USE_FINDERS = True\n"
         "# The benchmark's own keys in a shared Redis, removed afterwards.\n"
         'CACHES["default"]["KEY_PREFIX"] = os.environ.get("SUKI_BENCH_CACHE_PREFIX", "")\n'
     )
