@@ -35,6 +35,13 @@ class CardLookupForm(forms.Form):
         ),
     )
 
+    def clean_query(self):
+        # One character would match nearly every member; say so rather than "no card".
+        query = self.cleaned_data["query"]
+        if len(query) < 2:
+            raise forms.ValidationError(_("Type at least two letters or digits."))
+        return query
+
 
 class PurchaseForm(forms.Form):
     amount = forms.CharField(

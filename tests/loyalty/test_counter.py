@@ -45,6 +45,19 @@ def test_unknown_card_number_says_so(staff_client, tiers):
     assert "No card has that number." in response.content.decode()
 
 
+@pytest.mark.parametrize("query", ["M", " 4 "])
+def test_one_character_asks_for_more_before_any_lookup(
+    staff_client, card, query, django_assert_num_queries
+):
+    # Session, user, the user's two permission queries and the counter's branch: no card is
+    # looked up.
+    with django_assert_num_queries(5):
+        response = staff_client.get(reverse("admin:counter"), {"query": query})
+    page = response.content.decode()
+    assert "Type at least two letters or digits." in page
+    assert "No card matches" not in page
+
+
 @pytest.mark.parametrize("query", ["Maria", "reyes", "member@example", "040 555"])
 def test_finds_a_card_by_name_email_or_phone(staff_client, card, member, query):
     member.phone = "040 555 1234"
