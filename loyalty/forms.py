@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.inputs import only_digits
+from loyalty import selectors
 
 
 class ClaimCardForm(forms.Form):
@@ -36,9 +37,9 @@ class CardLookupForm(forms.Form):
     )
 
     def clean_query(self):
-        # One character would match nearly every member; say so rather than "no card".
+        # Too short to search: say so rather than "no card".
         query = self.cleaned_data["query"]
-        if len(query) < 2:
+        if len(query) < selectors.SEARCH_MIN_LENGTH:
             raise forms.ValidationError(_("Type at least two letters or digits."))
         return query
 

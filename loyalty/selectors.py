@@ -89,6 +89,9 @@ FULL_NAME = Func(
 )
 
 
+SEARCH_MIN_LENGTH = 2  # characters; fewer would match nearly every member
+
+
 def search_cards(text: str, *, limit: int = 20) -> list[Card]:
     """Cards whose holder matches a name, e-mail or phone typed at the counter.
 
@@ -101,7 +104,7 @@ def search_cards(text: str, *, limit: int = 20) -> list[Card]:
     reading every card of the shop; a whole name or phone found as typed is a few rows of
     an index however many members share its first name or digits."""
     words = text.split()
-    if not words or len(text.strip()) < 2:
+    if not words or len(text.strip()) < SEARCH_MIN_LENGTH:
         return []
     cards = Card.objects.exclude(status__in=[CardStatus.REPLACED, CardStatus.CLOSED])
     if len(words) > 1:
